@@ -1,0 +1,59 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+# Outside the checkout: ansible-test asks git for the file list of any tree inside a git work tree.
+BUILD_ROOT ?= $(or $(TMPDIR),/tmp)/tencentcloud-lighthouse-$(shell printf %s '$(CURDIR)' | md5sum | cut -c1-8)
+COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
+ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
+
+.PHONY: help system-packages venv collection sanity units emulator-tests integration test demo clean
+
+help:
+	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
+	@echo "make test   everything CI runs: sanity, unit, emulator, integration, molecule, lint"
+
+# OpenSSH's server gives the emulator's instances real SSH endpoints (the role's tests and the demo).
+system-packages:
+	@if [ ! -x /usr/sbin/sshd ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "openssh-server is missing; install it (apt-get install openssh-server) or run as root" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null; \
+	fi
+
+$(BIN)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: system-packages $(BIN)/.installed
+	$(BIN)/python tests/utils/seed_ansible_test_cache.py
+
+# ansible-test and the collection loader need the tree at ansible_collections/<namespace>/<name>/.
+collection: venv
+	rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
+	git ls-files --cached --others --exclude-standard -z \
+	  | tar --null --files-from=- --ignore-failed-read -cf - | tar -C $(COLLECTION) -xf -
+
+sanity: collection
+	$(ANSIBLE_TEST) sanity --venv --python 3.11 --color no
+
+units: collection
+	$(ANSIBLE_TEST) units --venv --python 3.11 --color no --requirements
+
+emulator-tests: venv
+	$(BIN)/pytest -q -n 2 tests/emulator/tests
+
+# One emulator for the whole run; each target resets it to the fleet it needs. TARGETS narrows the run.
+integration: collection
+	$(BIN)/python tests/utils/with_emulator.py --config-file $(COLLECTION)/tests/integration/integration_config.yml -- \
+	  bash -c 'cd $(COLLECTION) && $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS)'
+
+test: sanity units emulator-tests integration
+
+clean:
+	rm -rf $(BUILD_ROOT) tests/output

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Paired with AUTH_ARGSPEC in plugins/module_utils/_base.py.
+    DOCUMENTATION = r"""
+options:
+  secret_id:
+    description:
+      - The SecretId of a Tencent Cloud API key.
+      - If not set, the value of the E(TENCENTCLOUD_SECRET_ID) environment variable is used.
+      - When neither O(secret_id) nor O(secret_key) is set, the SDK's default credential chain is used
+        instead, in this order, the C([default]) profile in C(~/.tencentcloud/credentials), the CAM role of
+        the CVM the module runs on, and TKE OIDC.
+    type: str
+  secret_key:
+    description:
+      - The SecretKey that belongs to O(secret_id).
+      - If not set, the value of the E(TENCENTCLOUD_SECRET_KEY) environment variable is used.
+    type: str
+  security_token:
+    description:
+      - The token of temporary (STS) credentials, used together with O(secret_id) and O(secret_key).
+      - If not set, the value of the E(TENCENTCLOUD_SECURITY_TOKEN) environment variable is used, then
+        E(TENCENTCLOUD_TOKEN).
+    type: str
+  region:
+    description:
+      - The region the Lighthouse resources live in, for example V(ap-guangzhou). Required.
+      - If not set, the value of the E(TENCENTCLOUD_REGION) environment variable is used.
+    type: str
+  endpoint:
+    description:
+      - The Lighthouse API endpoint, as C(host[:port]) or as an C(http://) or C(https://) URL.
+        A bare host is reached over HTTPS.
+      - If not set, the value of the E(TENCENTCLOUD_LIGHTHOUSE_ENDPOINT) environment variable is used,
+        and without that the SDK default C(lighthouse.tencentcloudapi.com).
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of an HTTPS endpoint.
+      - Only set this to V(false) for endpoints you control, such as a test server.
+    type: bool
+    default: true
+  api_timeout:
+    description:
+      - Seconds to wait for the answer to one API request.
+    type: int
+    default: 30
+requirements:
+  - tencentcloud-sdk-python-common
+  - tencentcloud-sdk-python-lighthouse
+notes:
+  - A failed task returns C(error_code), the API error code or one raised by the collection itself
+    (C(WaitTimeout), C(OperationFailed), C(ClientError), C(InvalidResponse)), and C(request_id), the id of the failed API request, if any.
+  - Throttled and transient API errors are retried with jittered exponential backoff.
+"""

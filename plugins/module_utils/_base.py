@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# PRIVATE to the tencentcloud.lighthouse collection: no compatibility promises, do not import
+# from outside this collection.
+
+"""What every module shares: the option groups, the client, the waiter, results and the one fail path."""
+
+from __future__ import annotations
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import (
+    DEFAULT_API_TIMEOUT,
+    HAS_SDK,
+    SDK_IMPORT_ERROR,
+    SDK_REQUIREMENT,
+    connect,
+)
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, NoopWaiter, Waiter
+
+DEFAULT_WAIT_TIMEOUT = 1200
+
+# Documented by the doc fragment tencentcloud.lighthouse.common.
+AUTH_ARGSPEC = dict(
+    secret_id=dict(type='str', no_log=False, fallback=(env_fallback, ['TENCENTCLOUD_SECRET_ID'])),
+    secret_key=dict(type='str', no_log=True, fallback=(env_fallback, ['TENCENTCLOUD_SECRET_KEY'])),
+    security_token=dict(type='str', no_log=True, fallback=(env_fallback, ['TENCENTCLOUD_SECURITY_TOKEN', 'TENCENTCLOUD_TOKEN'])),
+    region=dict(type='str', fallback=(env_fallback, ['TENCENTCLOUD_REGION'])),
+    endpoint=dict(type='str', fallback=(env_fallback, ['TENCENTCLOUD_LIGHTHOUSE_ENDPOINT'])),
+    validate_certs=dict(type='bool', default=True),
+    api_timeout=dict(type='int', default=DEFAULT_API_TIMEOUT),
+)
+
+# Documented by the doc fragment tencentcloud.lighthouse.wait.
+WAIT_ARGSPEC = dict(
+    wait=dict(type='bool', default=True),
+    wait_timeout=dict(type='int', default=DEFAULT_WAIT_TIMEOUT),
+)
+
+
+class LighthouseModule:
+    """An AnsibleModule with the shared options, a lazily built client and the collection's fail path.
+
+    `argument_spec` holds the module's own options; `wait=True` adds WAIT_ARGSPEC and starts the
+    run's one deadline (``wait_timeout`` seconds). Other keyword arguments go to AnsibleModule.
+    """
+
+    def __init__(self, argument_spec, wait=False, **kwargs):
+        spec = dict(AUTH_ARGSPEC, **(WAIT_ARGSPEC if wait else {}))
+        spec.update(argument_spec)
+        self.ansible = AnsibleModule(argument_spec=spec, **kwargs)
+        self._started = time.monotonic()
+        self.params = self.ansible.params
+        self.check_mode = self.ansible.check_mode
+        # Extra keys for the result; modules add to it as they go, so a failure still reports them.
+        self.result = {}
+        if not HAS_SDK:
+            self.ansible.fail_json(msg=missing_required_lib(SDK_REQUIREMENT), exception=SDK_IMPORT_ERROR)
+        for name in ('api_timeout', 'wait_timeout'):
+            if self.params.get(name) is not None and self.params[name] <= 0:
+                self.ansible.fail_json(msg='%s must be a positive number of seconds, got %d' % (name, self.params[name]))
+        self.deadline = Deadline(self.params['wait_timeout']) if wait else None
+        self._client = None
+
+    @property
+    def client(self):
+        """The Client, built on first use (raises LighthouseError for bad credentials, region or endpoint)."""
+        if self._client is None:
+            self._client = connect(self.params, deadline=self.deadline)
+        return self._client
+
+    @property
+    def waiter(self):
+        """The Waiter for a mutating call's outcome: a NoopWaiter in check mode or with ``wait: false``."""
+        if self.check_mode or not self.params.get('wait'):
+            return NoopWaiter()
+        return Waiter()
+
+    def elapsed(self):
+        return round(time.monotonic() - self._started, 3)
+
+    def run(self, work, failure, **ids):
+        """Exit with ``work(self)`` (a dict, or None) merged into `result`, or fail on LighthouseError.
+
+        `failure` completes "Failed to ...", e.g. "describe instances"; `ids` (the resources
+        involved, None when there are none) are added to a failure's result. ``changed`` defaults to false.
+        """
+        try:
+            self.result.update(work(self) or {})
+        except LighthouseError as err:
+            self.result.update((name, value) for name, value in ids.items() if value is not None)
+            self.ansible.fail_json(msg='Failed to %s: %s' % (failure, err.message), error_code=err.code,
+                                   request_id=err.request_id, elapsed=self.elapsed(), **self.result)
+        self.result.setdefault('changed', False)
+        self.ansible.exit_json(elapsed=self.elapsed(), **self.result)

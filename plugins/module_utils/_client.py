@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# PRIVATE to the tencentcloud.lighthouse collection: no compatibility promises, do not import
+# from outside this collection.
+
+"""Build a Lighthouse API client from the shared options and call actions through the retry policy."""
+
+from __future__ import annotations
+
+import traceback
+from urllib.parse import urlsplit
+
+from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+
+try:
+    from tencentcloud.common.credential import Credential, DefaultCredentialProvider
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+    from tencentcloud.lighthouse.v20200324.lighthouse_client import LighthouseClient
+except ImportError:
+    HAS_SDK = False
+    SDK_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_SDK = True
+    SDK_IMPORT_ERROR = None
+
+# The name missing_required_lib() shows when the SDK cannot be imported.
+SDK_REQUIREMENT = 'tencentcloud-sdk-python-common and tencentcloud-sdk-python-lighthouse'
+
+DEFAULT_API_TIMEOUT = 30
+
+_NO_CREDENTIALS = (
+    'no credentials found: set secret_id and secret_key (or TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY), '
+    'write a [default] profile to ~/.tencentcloud/credentials, or run on a CVM with a CAM role'
+)
+
+
+def parse_endpoint(endpoint):
+    """Split an endpoint into (protocol, host[:port]); a bare host means https. None means the SDK default."""
+    if not endpoint:
+        return 'https', None
+    url = urlsplit(endpoint if '://' in endpoint else 'https://' + endpoint)
+    if url.scheme.lower() not in ('http', 'https') or not url.netloc or url.path not in ('', '/') or url.query or url.fragment:
+        raise LighthouseError(CLIENT_ERROR, 'endpoint %r is not a host[:port], an http:// URL or an https:// URL' % endpoint)
+    return url.scheme.lower(), url.netloc
+
+
+def make_credential(secret_id=None, secret_key=None, security_token=None):
+    """A Credential from an explicit key pair, else the SDK's default chain (profile file, CVM role, TKE OIDC)."""
+    try:
+        if secret_id or secret_key:
+            if not (secret_id and secret_key):
+                raise LighthouseError(CLIENT_ERROR, 'secret_id and secret_key must be given together')
+            return Credential(secret_id, secret_key, security_token or None)
+        return DefaultCredentialProvider().get_credential()
+    except TencentCloudSDKException as err:
+        if err.get_code() == 'InvalidCredential':
+            raise LighthouseError(err.get_code(), err.get_message()) from None
+        raise LighthouseError(CLIENT_ERROR, _NO_CREDENTIALS) from None
+    except OSError:
+        # The SDK's TKE provider raises OSError("TKE_REGION not exist") when nothing is configured.
+        raise LighthouseError(CLIENT_ERROR, _NO_CREDENTIALS) from None
+
+
+def connect(params, retry=None, deadline=None):
+    """Return a Client for the shared auth/place options in `params` (see _base.AUTH_ARGSPEC)."""
+    region = params.get('region')
+    if not region:
+        raise LighthouseError(CLIENT_ERROR, 'a region is required: set region or TENCENTCLOUD_REGION')
+    protocol, host = parse_endpoint(params.get('endpoint'))
+    http_profile = HttpProfile(protocol=protocol, endpoint=host, reqTimeout=params.get('api_timeout') or DEFAULT_API_TIMEOUT)
+    if params.get('validate_certs') is False:
+        http_profile.certification = False
+    # No region breaker (it hides network errors) and no SDK retryer: Retry owns retrying.
+    profile = ClientProfile(httpProfile=http_profile, language='en-US', disable_region_breaker=True)
+    credential = make_credential(params.get('secret_id'), params.get('secret_key'), params.get('security_token'))
+    return Client(LighthouseClient(credential, region, profile), region, retry, deadline)
+
+
+class Client:
+    """Calls Lighthouse actions by name; answers are plain dicts, failures LighthouseError."""
+
+    def __init__(self, sdk_client, region, retry=None, deadline=None):
+        self.region = region
+        self.deadline = deadline
+        self._sdk_client = sdk_client
+        self._retry = retry or Retry()
+
+    def call(self, action, params=None, settle=None):
+        """Return the ``Response`` body of `action` (including ``RequestId``).
+
+        Throttled and transient errors are retried within the client's deadline. With `settle`, a
+        busy resource is waited out (``settle(error)``) and the call repeated, within the deadline.
+        Only ``Describe*`` actions count as idempotent (see Retry.call).
+        """
+        def send():
+            return self._send(action, params or {})
+
+        idempotent = action.startswith('Describe')
+        if settle is None:
+            return self._retry.call(send, self.deadline, idempotent)
+        return self._retry.call_when_busy(send, settle, self.deadline, idempotent)
+
+    def _send(self, action, params):
+        try:
+            return self._sdk_client.call_json(action, params)['Response']
+        except TencentCloudSDKException as err:
+            raise LighthouseError(err.get_code(), to_text(err.get_message()), err.get_request_id()) from None
+        except (ValueError, KeyError, TypeError) as err:
+            raise LighthouseError(INVALID_RESPONSE, 'unexpected answer to %s: %s' % (action, to_text(err))) from None

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# PRIVATE to the tencentcloud.lighthouse collection: no compatibility promises, do not import
+# from outside this collection.
+
+"""The collection's one exception type and the classes of Tencent Cloud error codes (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+THROTTLED = 'throttled'
+TRANSIENT = 'transient'
+BUSY = 'busy'
+FATAL = 'fatal'
+
+_TRANSIENT_CODES = frozenset(('ClientNetworkError', 'ServerNetworkError', 'ServiceUnavailable'))
+_BUSY_CODES = frozenset((
+    'UnsupportedOperation.LatestOperationUnfinished',
+    'OperationDenied.InstanceOperationInProgress',
+    'UnsupportedOperation.DiskBusy',
+    'UnsupportedOperation.SnapshotBusy',
+    'UnsupportedOperation.DiskLatestOperationUnfinished',
+))
+
+# Codes raised by this collection itself, never by the API.
+WAIT_TIMEOUT = 'WaitTimeout'
+OPERATION_FAILED = 'OperationFailed'
+CLIENT_ERROR = 'ClientError'
+INVALID_RESPONSE = 'InvalidResponse'
+
+
+def classify(code):
+    """Return THROTTLED, TRANSIENT, BUSY or FATAL for an error code; unknown codes are FATAL."""
+    code = code or ''
+    if code.startswith('RequestLimitExceeded'):
+        return THROTTLED
+    if code in _TRANSIENT_CODES or code.startswith('InternalError') or code.endswith('.SystemBusy'):
+        return TRANSIENT
+    if code in _BUSY_CODES:
+        return BUSY
+    return FATAL
+
+
+class LighthouseError(Exception):
+    """A failed call or check: the API (or local) error code, a message and the request id, if any."""
+
+    def __init__(self, code, message, request_id=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+    @property
+    def kind(self):
+        return classify(self.code)
+
+    def __str__(self):
+        return '%s (%s)' % (self.message, self.code)
+
+
+class WaitTimeoutError(LighthouseError):
+    """The deadline passed before the awaited condition held."""
+
+    def __init__(self, what, timeout, last_seen):
+        super().__init__(WAIT_TIMEOUT, 'timed out after %gs waiting for %s; last seen: %s' % (timeout, what, last_seen))
+
+
+class OperationFailedError(LighthouseError):
+    """The cloud reported the awaited asynchronous operation as FAILED."""
+
+    def __init__(self, what, details, request_id=None):
+        super().__init__(OPERATION_FAILED, '%s failed: %s' % (what, details), request_id)

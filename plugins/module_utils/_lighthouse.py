@@ -1,0 +1,201 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# PRIVATE to the tencentcloud.lighthouse collection: no compatibility promises, do not import
+# from outside this collection.
+
+"""Describe Lighthouse instances, snapshots and disks as snake_case dicts; match asynchronous operations."""
+
+from __future__ import annotations
+
+import collections
+import re
+
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter
+
+PAGE_SIZE = 100  # the API's maximum Limit, and its maximum number of ids per call
+MAX_FILTERS = 10
+
+# LatestOperationState values (instances, snapshots and disks).
+STATE_SUCCESS = 'SUCCESS'
+STATE_OPERATING = 'OPERATING'
+STATE_FAILED = 'FAILED'
+
+# No source documents which name an instance reports for a rollback; accept both (reference §2.6).
+ROLLBACK_OPERATIONS = frozenset(('ApplyInstanceSnapshot', 'RollbackInstanceSnapshot'))
+
+TRANSITIONAL_INSTANCE_STATES = frozenset((
+    'PENDING', 'STARTING', 'STOPPING', 'REBOOTING', 'TERMINATING', 'DELETING', 'FREEZING',
+    'ENTER_RESCUE_MODE', 'EXIT_RESCUE_MODE',
+))
+TRANSITIONAL_SNAPSHOT_STATES = frozenset(('CREATING', 'ROLLBACKING'))
+
+# Every documented id is a prefix and 8 lowercase alphanumerics (reference §7).
+_ID_SUFFIX = '-[0-9a-z]{8}'
+
+_Kind = collections.namedtuple('_Kind', 'noun action set_key ids_key id_key prefix malformed_code not_found_code max_filter_values')
+
+INSTANCE = _Kind('instance', 'DescribeInstances', 'InstanceSet', 'InstanceIds', 'instance_id', 'lhins',
+                 'InvalidParameterValue.InstanceIdMalformed', 'ResourceNotFound.InstanceIdNotFound', 100)
+SNAPSHOT = _Kind('snapshot', 'DescribeSnapshots', 'SnapshotSet', 'SnapshotIds', 'snapshot_id', 'lhsnap',
+                 'InvalidParameterValue.SnapshotIdMalformed', 'ResourceNotFound.SnapshotIdNotFound', 5)
+DISK = _Kind('disk', 'DescribeDisks', 'DiskSet', 'DiskIds', 'disk_id', 'lhdisk',
+             'InvalidParameterValue.InvalidDiskIdMalformed', 'ResourceNotFound.DiskIdNotFound', 100)
+
+
+def snake_case(name):
+    """``InstanceId`` -> ``instance_id``, ``CPU`` -> ``cpu``, ``PublicIpv6Addresses`` -> ``public_ipv6_addresses``."""
+    return re.sub(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])', '_', name).lower()
+
+
+def normalize(value):
+    """Recursively snake_case the keys of an API answer; ``Tags`` become a dict, ``Percent`` an int."""
+    if isinstance(value, list):
+        return [normalize(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result = {}
+    for key, item in value.items():
+        if key == 'Tags' and isinstance(item, list):
+            item = dict((tag['Key'], tag['Value']) for tag in item)
+        elif key == 'Percent' and isinstance(item, str) and item.isdigit():
+            item = int(item)
+        result[snake_case(key)] = normalize(item)
+    return result
+
+
+def chunks(items, size):
+    """Consecutive slices of `items` of at most `size` elements."""
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def check_ids(kind, ids):
+    """Raise LighthouseError (the API's malformed-id code) unless every id looks like one of `kind`."""
+    pattern = re.compile(kind.prefix + _ID_SUFFIX)
+    malformed = [item for item in ids if not isinstance(item, str) or not pattern.fullmatch(item)]
+    if malformed:
+        raise LighthouseError(kind.malformed_code, 'malformed %s id(s): %s (expected %s-xxxxxxxx)'
+                              % (kind.noun, ', '.join(repr(item) for item in malformed), kind.prefix))
+
+
+def api_filters(filters, max_values=100):
+    """Turn ``{name: value or [values]}`` into the API's Filters list, enforcing its limits locally."""
+    if len(filters) > MAX_FILTERS:
+        raise LighthouseError('InvalidParameter.FilterValueLimitExceeded', 'at most %d filters are allowed, got %d' % (MAX_FILTERS, len(filters)))
+    result = []
+    for name, values in filters.items():
+        values = [str(item) for item in (values if isinstance(values, list) else [values])]
+        if len(values) > max_values:
+            raise LighthouseError('InvalidParameter.FilterValueLimitExceeded',
+                                  'filter %s allows at most %d values, got %d' % (name, max_values, len(values)))
+        result.append({'Name': name, 'Values': values})
+    return result
+
+
+def paginate(client, action, set_key, params):
+    """Every item of a paginated Describe* action: Offset/Limit pages until TotalCount is reached."""
+    items = []
+    while True:
+        answer = client.call(action, dict(params, Offset=len(items), Limit=PAGE_SIZE))
+        page = answer.get(set_key) or []
+        items.extend(page)
+        if not page or len(items) >= answer.get('TotalCount', 0):
+            return items
+
+
+def describe(client, kind, ids=None, filters=None):
+    """Normalised resources of `kind` (INSTANCE, SNAPSHOT or DISK) by ids or by filters (a dict), or all.
+
+    Ids are checked locally, de-duplicated, asked for in batches of PAGE_SIZE and returned in the
+    order given; an id the region does not know raises LighthouseError(kind.not_found_code).
+    """
+    if ids is not None and filters:
+        raise LighthouseError('InvalidParameter.ParameterConflict', '%s ids and filters cannot be combined' % kind.noun)
+    if ids is None:
+        params = {'Filters': api_filters(filters, kind.max_filter_values)} if filters else {}
+        return normalize(paginate(client, kind.action, kind.set_key, params))
+    check_ids(kind, ids)
+    wanted = list(dict.fromkeys(ids))
+    found = {}
+    for batch in chunks(wanted, PAGE_SIZE):
+        for item in normalize(paginate(client, kind.action, kind.set_key, {kind.ids_key: batch})):
+            found[item[kind.id_key]] = item
+    missing = [item for item in wanted if item not in found]
+    if missing:
+        raise LighthouseError(kind.not_found_code, '%s %s not found in region %s' % (kind.noun, ', '.join(missing), client.region))
+    return [found[item] for item in wanted]
+
+
+def describe_instances(client, instance_ids=None, filters=None):
+    return describe(client, INSTANCE, instance_ids, filters)
+
+
+def describe_snapshots(client, snapshot_ids=None, filters=None):
+    return describe(client, SNAPSHOT, snapshot_ids, filters)
+
+
+def describe_disks(client, disk_ids=None, filters=None):
+    return describe(client, DISK, disk_ids, filters)
+
+
+def get_instance(client, instance_id):
+    return describe(client, INSTANCE, [instance_id])[0]
+
+
+def get_snapshot(client, snapshot_id):
+    return describe(client, SNAPSHOT, [snapshot_id])[0]
+
+
+def snapshots_of_disk(client, disk_id):
+    """All snapshots taken of one disk (e.g. an instance's ``system_disk.disk_id``)."""
+    return describe(client, SNAPSHOT, filters={'disk-id': disk_id})
+
+
+def is_rollback(operation):
+    """True for either name the API may give a snapshot rollback."""
+    return operation in ROLLBACK_OPERATIONS
+
+
+def operation_status(resource, request_id):
+    """DONE/FAILED once the resource's latest operation is the one with `request_id`; PENDING before.
+
+    An older operation's SUCCESS never counts: the RequestId must match.
+    """
+    state = resource.get('latest_operation_state')
+    if resource.get('latest_operation_request_id') != request_id or state not in (STATE_SUCCESS, STATE_FAILED):
+        return PENDING
+    return DONE if state == STATE_SUCCESS else FAILED
+
+
+def settled(resource):
+    """True when an instance or snapshot is in no transitional state and runs no operation."""
+    return (resource.get('latest_operation_state') != STATE_OPERATING
+            and resource.get('instance_state') not in TRANSITIONAL_INSTANCE_STATES
+            and resource.get('snapshot_state') not in TRANSITIONAL_SNAPSHOT_STATES)
+
+
+def wait_settled(client, kind, resource_id, deadline, waiter=None):
+    """Wait until settled() holds for the resource; return it. Raises WaitTimeoutError at the deadline."""
+    probe = _probe(client, kind, resource_id, lambda resource: DONE if settled(resource) else PENDING)
+    return (waiter or Waiter()).wait('%s %s to finish its current operation' % (kind.noun, resource_id), probe, deadline)
+
+
+def wait_operation(client, kind, resource_id, request_id, deadline, waiter=None, what=None):
+    """Wait until the resource reports the operation started by `request_id` as SUCCESS; return the resource.
+
+    Raises OperationFailedError as soon as that operation is FAILED, WaitTimeoutError at the deadline.
+    `what` names the operation in those messages; the default names the RequestId and the resource.
+    """
+    probe = _probe(client, kind, resource_id, lambda resource: operation_status(resource, request_id))
+    what = what or 'operation %s on %s %s' % (request_id, kind.noun, resource_id)
+    return (waiter or Waiter()).wait(what, probe, deadline)
+
+
+def _probe(client, kind, resource_id, status_of):
+    """A Waiter probe that describes one resource and reports ``(status_of(resource), resource)``."""
+    def probe():
+        resource = describe(client, kind, [resource_id])[0]
+        return status_of(resource), resource
+    return probe

@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures shared by the unit tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
+
+ENV_VARS = ('TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SECURITY_TOKEN', 'TENCENTCLOUD_TOKEN',
+            'TENCENTCLOUD_REGION', 'TENCENTCLOUD_LIGHTHOUSE_ENDPOINT')
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No Tencent Cloud variables and an empty home: nothing leaks in from the machine running the tests."""
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('HOME', str(tmp_path))
+    return monkeypatch
+
+
+@pytest.fixture
+def run_module(capsys, clean_env):
+    """Run a module's main() (or any callable that exits like one) with args; return its JSON result."""
+    def run(main, args):
+        with patch_module_args(args):
+            with pytest.raises(SystemExit):
+                main()
+        return json.loads(capsys.readouterr().out)
+    return run

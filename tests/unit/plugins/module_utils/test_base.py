@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _base
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import NoopWaiter, Waiter
+
+SECRET_KEY = 'unit-test-secret-key-0123456789'
+ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': SECRET_KEY, 'region': 'ap-guangzhou'}
+
+
+def build(args, **kwargs):
+    """A LighthouseModule made from args, for tests that do not exit."""
+    with patch_module_args(args):
+        return LighthouseModule(argument_spec=dict(name=dict(type='str')), **kwargs)
+
+
+def module_running(work, failure='do things', wait=False, **ids):
+    """A main() that runs `work` through the shared fail path."""
+    def main():
+        LighthouseModule(argument_spec=dict(name=dict(type='str')), wait=wait, supports_check_mode=True).run(work, failure, **ids)
+    return main
+
+
+def test_shared_options_and_their_defaults(clean_env):
+    params = build(dict(name='x')).params
+    assert params == dict(name='x', secret_id=None, secret_key=None, security_token=None, region=None, endpoint=None,
+                          validate_certs=True, api_timeout=30)
+
+
+def test_wait_options_are_added_on_request(clean_env):
+    module = build({}, wait=True)
+    assert (module.params['wait'], module.params['wait_timeout']) == (True, 1200)
+    assert module.deadline.timeout == 1200
+    assert build({}).deadline is None
+
+
+@pytest.mark.parametrize('variables, expected', [
+    ({'TENCENTCLOUD_SECRET_ID': 'AKIDENV', 'TENCENTCLOUD_SECRET_KEY': 'env-key', 'TENCENTCLOUD_REGION': 'ap-shanghai',
+      'TENCENTCLOUD_LIGHTHOUSE_ENDPOINT': 'http://127.0.0.1:9'},
+     {'secret_id': 'AKIDENV', 'secret_key': 'env-key', 'region': 'ap-shanghai', 'endpoint': 'http://127.0.0.1:9'}),
+    ({'TENCENTCLOUD_SECURITY_TOKEN': 'sts-token'}, {'security_token': 'sts-token'}),
+    ({'TENCENTCLOUD_TOKEN': 'tccli-token'}, {'security_token': 'tccli-token'}),
+    ({'TENCENTCLOUD_SECURITY_TOKEN': 'sts-token', 'TENCENTCLOUD_TOKEN': 'tccli-token'}, {'security_token': 'sts-token'}),
+])
+def test_environment_fallbacks(clean_env, variables, expected):
+    for name, value in variables.items():
+        clean_env.setenv(name, value)
+    params = build({}).params
+    assert dict((key, params[key]) for key in expected) == expected
+
+
+def test_options_beat_the_environment(clean_env):
+    clean_env.setenv('TENCENTCLOUD_REGION', 'ap-shanghai')
+    clean_env.setenv('TENCENTCLOUD_TOKEN', 'tccli-token')
+    params = build(dict(region='ap-guangzhou', security_token='given')).params
+    assert (params['region'], params['security_token']) == ('ap-guangzhou', 'given')
+
+
+def test_client_is_built_once_from_the_options_with_the_run_deadline(clean_env):
+    module = build(dict(ARGS, endpoint='http://127.0.0.1:9', wait_timeout=60), wait=True)
+    assert module.client is module.client
+    assert (module.client.region, module.client.deadline) == ('ap-guangzhou', module.deadline)
+
+
+@pytest.mark.parametrize('args, check_mode, waiter', [
+    ({}, False, Waiter),
+    ({}, True, NoopWaiter),
+    ({'wait': False}, False, NoopWaiter),
+])
+def test_waiter_is_a_noop_in_check_mode_and_without_wait(clean_env, args, check_mode, waiter):
+    module = build(dict(args, _ansible_check_mode=check_mode), wait=True, supports_check_mode=True)
+    assert isinstance(module.waiter, waiter)
+
+
+def test_success_exits_with_the_result_elapsed_and_unchanged(run_module):
+    result = run_module(module_running(lambda module: {'instances': [{'instance_id': 'lhins-00000001'}]}), ARGS)
+    assert result['changed'] is False
+    assert result['instances'] == [{'instance_id': 'lhins-00000001'}]
+    assert 0 <= result['elapsed'] < 5
+    assert 'failed' not in result
+
+
+def test_changed_is_whatever_the_work_says(run_module):
+    assert run_module(module_running(lambda module: {'changed': True}), ARGS)['changed'] is True
+
+
+def test_work_may_build_the_result_as_it_goes(run_module):
+    def work(module):
+        module.result.update(changed=True, snapshot_id='lhsnap-00000001')
+
+    result = run_module(module_running(work), ARGS)
+    assert (result['changed'], result['snapshot_id']) == (True, 'lhsnap-00000001')
+
+
+def test_failure_has_message_code_request_id_ids_and_partial_result(run_module):
+    def work(module):
+        module.result['backup_snapshot_id'] = 'lhsnap-00000009'
+        raise LighthouseError('UnsupportedOperation.InvalidInstanceState', 'instance is RUNNING', 'req-7')
+
+    result = run_module(module_running(work, 'roll back lhins-00000001', instance_id='lhins-00000001'), ARGS)
+    assert result['failed'] is True
+    assert result['msg'] == 'Failed to roll back lhins-00000001: instance is RUNNING'
+    assert (result['error_code'], result['request_id']) == ('UnsupportedOperation.InvalidInstanceState', 'req-7')
+    assert (result['instance_id'], result['backup_snapshot_id']) == ('lhins-00000001', 'lhsnap-00000009')
+    assert 'elapsed' in result
+
+
+def test_failure_leaves_out_ids_that_are_not_set(run_module):
+    def work(module):
+        raise LighthouseError('AuthFailure.SignatureFailure', 'bad signature', 'req-8')
+
+    result = run_module(module_running(work, 'describe instances', instance_ids=None), ARGS)
+    assert result['error_code'] == 'AuthFailure.SignatureFailure'
+    assert 'instance_ids' not in result
+
+
+def test_failure_output_never_shows_the_secret_key(run_module):
+    def work(module):
+        raise LighthouseError('AuthFailure', 'the key %s is wrong' % module.params['secret_key'])
+
+    result = run_module(module_running(work), ARGS)
+    assert SECRET_KEY not in str(result)
+
+
+def test_bad_place_options_fail_through_the_same_path(run_module):
+    result = run_module(module_running(lambda module: module.client.call('DescribeInstances'), 'describe instances'),
+                        dict(ARGS, endpoint='ftp://example.com'))
+    assert result['failed'] is True
+    assert result['error_code'] == 'ClientError'
+    assert result['msg'].startswith("Failed to describe instances: endpoint 'ftp://example.com' is not")
+
+
+@pytest.mark.parametrize('name', ['api_timeout', 'wait_timeout'])
+@pytest.mark.parametrize('value', [0, -5])
+def test_timeouts_must_be_positive(run_module, name, value):
+    result = run_module(module_running(lambda module: {}, wait=True), dict(ARGS, **{name: value}))
+    assert result['failed'] is True
+    assert result['msg'] == '%s must be a positive number of seconds, got %d' % (name, value)
+
+
+def test_missing_sdk_is_reported_not_raised(run_module, monkeypatch):
+    monkeypatch.setattr(_base, 'HAS_SDK', False)
+    result = run_module(module_running(lambda module: {}), ARGS)
+    assert result['failed'] is True
+    assert 'tencentcloud-sdk-python-lighthouse' in result['msg']

@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from tencentcloud.common.credential import CVMRoleCredential, DefaultCredentialProvider
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import Client, connect, make_credential, parse_endpoint
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
+
+SECRET_KEY = 'unit-test-secret-key-0123456789'
+PARAMS = {'secret_id': 'AKIDUNITTEST', 'secret_key': SECRET_KEY, 'region': 'ap-guangzhou'}
+
+
+@pytest.mark.parametrize('endpoint, expected', [
+    (None, ('https', None)),
+    ('', ('https', None)),
+    ('http://127.0.0.1:8080', ('http', '127.0.0.1:8080')),
+    ('http://127.0.0.1:8080/', ('http', '127.0.0.1:8080')),
+    ('HTTPS://lighthouse.tencentcloudapi.com', ('https', 'lighthouse.tencentcloudapi.com')),
+    ('lighthouse.intl.tencentcloudapi.com', ('https', 'lighthouse.intl.tencentcloudapi.com')),
+    ('localhost:9443', ('https', 'localhost:9443')),
+])
+def test_parse_endpoint(endpoint, expected):
+    assert parse_endpoint(endpoint) == expected
+
+
+@pytest.mark.parametrize('endpoint', ['ftp://example.com', 'http://', 'http://host/path', 'https://host?x=1', 'http://host/#top'])
+def test_parse_endpoint_rejects_what_the_sdk_cannot_use(endpoint):
+    with pytest.raises(LighthouseError) as caught:
+        parse_endpoint(endpoint)
+    assert caught.value.code == 'ClientError'
+    assert repr(endpoint) in caught.value.message
+
+
+@pytest.mark.parametrize('extra, protocol, host, certification', [
+    ({}, 'https', 'lighthouse.tencentcloudapi.com', None),
+    ({'endpoint': 'http://127.0.0.1:8080'}, 'http', '127.0.0.1:8080', None),
+    ({'endpoint': 'https://10.0.0.1', 'validate_certs': False}, 'https', '10.0.0.1', False),
+    ({'endpoint': 'https://10.0.0.1', 'validate_certs': True}, 'https', '10.0.0.1', None),
+])
+def test_connect_configures_the_sdk(extra, protocol, host, certification):
+    client = connect(dict(PARAMS, api_timeout=7, **extra))
+    sdk = client._sdk_client
+    assert (sdk.profile.httpProfile.scheme, sdk._get_endpoint(), sdk.profile.httpProfile.certification) == (protocol, host, certification)
+    assert sdk.profile.httpProfile.reqTimeout == 7
+    assert sdk.profile.disable_region_breaker is True
+    assert sdk.profile.retryer is None
+    assert (client.region, sdk.region) == ('ap-guangzhou', 'ap-guangzhou')
+
+
+def test_connect_defaults_the_api_timeout():
+    assert connect(PARAMS)._sdk_client.profile.httpProfile.reqTimeout == 30
+
+
+def test_connect_needs_a_region(clean_env):
+    with pytest.raises(LighthouseError) as caught:
+        connect(dict(PARAMS, region=None))
+    assert caught.value.code == 'ClientError'
+    assert 'TENCENTCLOUD_REGION' in caught.value.message
+
+
+def test_explicit_credential_with_token():
+    credential = make_credential('AKIDUNITTEST', SECRET_KEY, 'a-token')
+    assert credential.get_credential_info() == ('AKIDUNITTEST', SECRET_KEY, 'a-token')
+
+
+@pytest.mark.parametrize('secret_id, secret_key', [('AKIDUNITTEST', None), (None, SECRET_KEY), ('AKIDUNITTEST', '')])
+def test_half_a_key_pair_is_refused(secret_id, secret_key):
+    with pytest.raises(LighthouseError) as caught:
+        make_credential(secret_id, secret_key)
+    assert caught.value.code == 'ClientError'
+    assert caught.value.message == 'secret_id and secret_key must be given together'
+
+
+def test_malformed_key_is_refused_without_showing_it():
+    with pytest.raises(LighthouseError) as caught:
+        make_credential('AKIDUNITTEST', ' ' + SECRET_KEY)
+    assert caught.value.code == 'InvalidCredential'
+    assert SECRET_KEY not in str(caught.value)
+
+
+def test_default_chain_reads_the_profile_file(clean_env, tmp_path):
+    (tmp_path / '.tencentcloud').mkdir()
+    (tmp_path / '.tencentcloud' / 'credentials').write_text('[default]\nsecret_id = AKIDPROFILE\nsecret_key = profile-key\n')
+    assert make_credential().get_credential_info() == ('AKIDPROFILE', 'profile-key', None)
+
+
+@pytest.mark.parametrize('failure', [OSError('TKE_REGION not exist'), TencentCloudSDKException('ClientSideError', 'no valid credentail.')])
+def test_no_credentials_anywhere_names_the_ways_to_give_them(clean_env, failure):
+    def fail(self):
+        raise failure
+
+    clean_env.setattr(CVMRoleCredential, 'get_credential', lambda self: None)  # no metadata server here
+    clean_env.setattr(DefaultCredentialProvider, 'get_credential', fail)
+    with pytest.raises(LighthouseError) as caught:
+        make_credential()
+    assert caught.value.code == 'ClientError'
+    for hint in ('TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', '~/.tencentcloud/credentials', 'CAM role'):
+        assert hint in caught.value.message
+
+
+def test_sdk_chain_without_anything_configured_is_a_clean_error(clean_env):
+    clean_env.setattr(CVMRoleCredential, 'get_credential', lambda self: None)  # no metadata server here
+    with pytest.raises(LighthouseError) as caught:
+        make_credential()
+    assert caught.value.code == 'ClientError'
+
+
+class FakeLighthouse(BaseHTTPRequestHandler):
+    """Answers every POST with the server's next canned (content type, body) and records the request."""
+
+    def do_POST(self):  # pylint: disable=invalid-name
+        body = self.rfile.read(int(self.headers['Content-Length']))
+        self.server.requests.append((dict(self.headers), json.loads(body)))
+        content_type, answer = self.server.answers.pop(0)
+        payload = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header('Content-Type', content_type)
+        self.send_header('Content-Length', str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):  # pylint: disable=arguments-differ
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = HTTPServer(('127.0.0.1', 0), FakeLighthouse)
+    httpd.requests, httpd.answers = [], []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def emulated(server, retry=None):
+    return connect(dict(PARAMS, endpoint='http://127.0.0.1:%d' % server.server_port), retry=retry)
+
+
+def test_call_returns_the_response_body_and_signs_the_bare_host(server):
+    server.answers.append(('application/json', {'Response': {'TotalCount': 0, 'InstanceSet': [], 'RequestId': 'req-1'}}))
+    answer = emulated(server).call('DescribeInstances', {'Limit': 100})
+    assert answer == {'TotalCount': 0, 'InstanceSet': [], 'RequestId': 'req-1'}
+    headers, body = server.requests[0]
+    assert body == {'Limit': 100}
+    assert headers['Host'] == '127.0.0.1:%d' % server.server_port
+    assert (headers['X-TC-Action'], headers['X-TC-Region']) == ('DescribeInstances', 'ap-guangzhou')
+    assert 'Credential=AKIDUNITTEST/' in headers['Authorization']
+    assert SECRET_KEY not in json.dumps(headers)
+
+
+def test_api_error_becomes_lighthouse_error(server):
+    server.answers.append(('application/json', {'Response': {'Error': {'Code': 'AuthFailure.SignatureFailure', 'Message': 'bad signature'},
+                                                             'RequestId': 'req-2'}}))
+    with pytest.raises(LighthouseError) as caught:
+        emulated(server).call('DescribeInstances')
+    assert (caught.value.code, caught.value.message, caught.value.request_id) == ('AuthFailure.SignatureFailure', 'bad signature', 'req-2')
+
+
+def test_throttling_is_retried_through_the_client(server):
+    clock = FakeClock()
+    throttled = {'Response': {'Error': {'Code': 'RequestLimitExceeded', 'Message': 'slow down'}, 'RequestId': 'req-3'}}
+    server.answers.extend([('application/json', throttled), ('application/json', {'Response': {'RequestId': 'req-4'}})])
+    assert emulated(server, Retry(sleep=clock.sleep)).call('StopInstances', {'InstanceIds': ['lhins-aaaaaaaa']}) == {'RequestId': 'req-4'}
+    assert len(server.requests) == 2
+    assert len(clock.sleeps) == 1
+
+
+def test_answer_that_is_not_json_is_an_invalid_response(server):
+    server.answers.append(('text/html', '<html>captive portal</html>'))
+    with pytest.raises(LighthouseError) as caught:
+        emulated(server).call('DescribeInstances')
+    assert caught.value.code == 'InvalidResponse'
+    assert 'DescribeInstances' in caught.value.message
+
+
+def unused_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize('action, attempts', [('DescribeInstances', 6), ('StopInstances', 1)])
+def test_unreachable_endpoint_is_retried_only_for_reads(action, attempts):
+    clock = FakeClock()
+    client = connect(dict(PARAMS, endpoint='http://127.0.0.1:%d' % unused_port()), retry=Retry(sleep=clock.sleep))
+    with pytest.raises(LighthouseError) as caught:
+        client.call(action)
+    assert caught.value.code == 'ClientNetworkError'
+    assert caught.value.request_id is None
+    assert len(clock.sleeps) == attempts - 1
+
+
+class ScriptedSdk:
+    """Stands in for the SDK client: call_json() plays back answers and SDK exceptions, and is recorded."""
+
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
+        self.calls = []
+
+    def call_json(self, action, params):
+        self.calls.append((action, params))
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def test_busy_call_is_settled_and_repeated_within_the_client_deadline():
+    clock = FakeClock()
+    sdk = ScriptedSdk(TencentCloudSDKException('UnsupportedOperation.LatestOperationUnfinished', 'busy', 'req-b'),
+                      {'Response': {'RequestId': 'req-5'}})
+    client = Client(sdk, 'ap-guangzhou', Retry(sleep=clock.sleep), Deadline(60, clock))
+    settled = []
+    assert client.call('StartInstances', {'InstanceIds': ['lhins-aaaaaaaa']}, settle=settled.append) == {'RequestId': 'req-5'}
+    assert [(err.code, err.request_id) for err in settled] == [('UnsupportedOperation.LatestOperationUnfinished', 'req-b')]
+    assert len(sdk.calls) == 2
+
+
+def test_busy_call_without_settle_fails_at_once():
+    sdk = ScriptedSdk(TencentCloudSDKException('UnsupportedOperation.DiskBusy', 'busy', 'req-b'))
+    with pytest.raises(LighthouseError) as caught:
+        Client(sdk, 'ap-guangzhou').call('ApplyInstanceSnapshot', {})
+    assert caught.value.code == 'UnsupportedOperation.DiskBusy'
+    assert len(sdk.calls) == 1
+
+
+@pytest.mark.parametrize('failure, code, message', [
+    (TencentCloudSDKException('ServerNetworkError', b'502 Bad Gateway'), 'ServerNetworkError', '502 Bad Gateway'),
+    (KeyError('RequestId'), 'InvalidResponse', "unexpected answer to DescribeInstances: 'RequestId'"),
+])
+def test_sdk_failures_become_text_errors(failure, code, message):
+    sdk = ScriptedSdk(failure)
+    with pytest.raises(LighthouseError) as caught:
+        Client(sdk, 'ap-guangzhou', Retry(max_attempts=1)).call('DescribeInstances')
+    assert (caught.value.code, caught.value.message) == (code, message)

@@ -1,0 +1,89 @@
+"""The one mechanism for asynchronous operations: timed phases, evaluated lazily from a monotonic clock.
+
+An operation is a list of phases run one after the other. A phase sets ``during`` on its resource's
+fields, waits ``seconds``, then sets ``after`` and calls ``on_done`` (a backend hook). Each owner of
+the operation shows it in its ``LatestOperation*`` fields: OPERATING from the start, SUCCESS when
+the phase given for that owner ends. A failing operation fails in the first phase that would
+complete an owner: that phase's resource gets ``revert`` instead of ``after``, its hook is not
+called, every owner becomes FAILED and the remaining phases are skipped.
+
+Nothing runs in the background: ``advance()`` (called before every request is handled) ends each
+phase whose time has come, in time order, and starts the next one at the time the previous ended.
+"""
+
+import collections
+import heapq
+import itertools
+import logging
+import time
+
+LOG = logging.getLogger(__name__)
+
+Phase = collections.namedtuple('Phase', 'resource seconds during after revert on_done')
+Owner = collections.namedtuple('Owner', 'resource name phase')
+
+
+class Operation:
+    """An asynchronous operation started by the API call ``request_id``."""
+
+    def __init__(self, request_id, owners, phases, fail=False):
+        self.request_id = request_id
+        self.owners = owners
+        self.phases = phases
+        self.fail_at = min(owner.phase for owner in owners) if fail else None
+
+
+class Engine:
+    """Runs operations; all methods are called with the emulator's lock held."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self._due = []
+        self._order = itertools.count()
+
+    def start(self, operation, started_time):
+        """Start ``operation``; ``started_time`` is the ISO time shown as LatestOperationStartedTime."""
+        for owner in operation.owners:
+            owner.resource.fields.update(LatestOperation=owner.name, LatestOperationState='OPERATING',
+                                         LatestOperationRequestId=operation.request_id)
+            if 'LatestOperationStartedTime' in owner.resource.fields:
+                owner.resource.fields['LatestOperationStartedTime'] = started_time
+        self._enter(operation, 0, self.clock())
+
+    def advance(self):
+        """End every phase that is due by now."""
+        now = self.clock()
+        while self._due and self._due[0][0] <= now:
+            end, order, operation, index = heapq.heappop(self._due)
+            self._leave(operation, index, end)
+
+    def clear(self):
+        """Forget all running operations (reset)."""
+        self._due = []
+
+    def _enter(self, operation, index, start):
+        phase = operation.phases[index]
+        phase.resource.fields.update(phase.during)
+        phase.resource.progress = (start, start + phase.seconds)
+        heapq.heappush(self._due, (start + phase.seconds, next(self._order), operation, index))
+
+    def _leave(self, operation, index, end):
+        phase = operation.phases[index]
+        phase.resource.progress = ()
+        if index == operation.fail_at:
+            phase.resource.fields.update(phase.revert)
+            _finish(operation.owners, 'FAILED')
+            return
+        phase.resource.fields.update(phase.after)
+        try:
+            phase.on_done()
+        except Exception:
+            LOG.exception('backend hook failed for %s', phase.resource.id)
+        _finish([owner for owner in operation.owners if owner.phase == index], 'SUCCESS')
+        if index + 1 < len(operation.phases):
+            self._enter(operation, index + 1, end)
+
+
+def _finish(owners, state):
+    for owner in owners:
+        owner.resource.fields['LatestOperationState'] = state

@@ -1,0 +1,95 @@
+"""Tunable behaviour: durations, time scale, rate limits, quotas and the switches for undocumented behaviour."""
+
+import copy
+
+DEFAULTS = {
+    # Emulated seconds per phase; real seconds = seconds * time_scale.
+    'time_scale': 1.0,
+    'durations': {'stop': 2.0, 'start': 2.0, 'reboot': 3.0, 'snapshot': 3.0, 'rollback': 4.0},
+    # Documented default rate limits (requests per second, per action and SecretId).
+    'rate_limits': {
+        'ApplyInstanceSnapshot': 20,
+        'CreateInstanceSnapshot': 20,
+        'DeleteSnapshots': 20,
+        'DescribeDisks': 20,
+        'DescribeInstances': 100,
+        'DescribeInstancesDeniedActions': 10,
+        'DescribeRegions': 10,
+        'DescribeSnapshots': 20,
+        'DescribeSnapshotsDeniedActions': 20,
+        'RebootInstances': 10,
+        'StartInstances': 10,
+        'StopInstances': 10,
+    },
+    # Snapshots allowed in a region: this many per instance in that region.
+    'snapshot_quota_per_instance': 2,
+    'behaviour': {
+        # After ApplyInstanceSnapshot on a RUNNING instance: False leaves it STOPPED, True starts it again.
+        'start_after_rollback': False,
+        # Instance.LatestOperation after a rollback (and the instance's denied-action name for it).
+        'rollback_operation_name': 'ApplyInstanceSnapshot',
+    },
+}
+ROLLBACK_NAMES = ('ApplyInstanceSnapshot', 'RollbackInstanceSnapshot')
+
+
+def _number(value, minimum, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ValueError('%s must be a number >= %s' % (what, minimum))
+    return value
+
+
+def _integer(value, minimum, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError('%s must be an integer >= %s' % (what, minimum))
+    return value
+
+
+def _check_behaviour(name, value):
+    if name == 'start_after_rollback' and not isinstance(value, bool):
+        raise ValueError('behaviour.start_after_rollback must be true or false')
+    if name == 'rollback_operation_name' and value not in ROLLBACK_NAMES:
+        raise ValueError('behaviour.rollback_operation_name must be one of %s' % ', '.join(ROLLBACK_NAMES))
+    return value
+
+
+# For each nested setting: how to check one of its entries.
+_ENTRY_CHECKS = {
+    'durations': lambda name, value: _number(value, 0, 'durations.' + name),
+    'rate_limits': lambda name, value: _integer(value, 0, 'rate_limits.' + name),
+    'behaviour': _check_behaviour,
+}
+
+
+class Settings:
+    """The current settings; ``update`` validates a (partial) change, as found in a fleet or a control call."""
+
+    def __init__(self, changes=None):
+        self.values = copy.deepcopy(DEFAULTS)
+        self.update(changes or {})
+
+    def update(self, changes):
+        """Apply ``changes`` (all or nothing); raise ValueError on an unknown key or a bad value."""
+        values = copy.deepcopy(self.values)
+        for key, value in changes.items():
+            if key not in DEFAULTS:
+                raise ValueError('unknown setting %r' % key)
+            if key == 'time_scale':
+                values[key] = _number(value, 0, key)
+            elif key == 'snapshot_quota_per_instance':
+                values[key] = _integer(value, 0, key)
+            else:
+                if not isinstance(value, dict):
+                    raise ValueError('%s must be a mapping' % key)
+                for name, entry in value.items():
+                    if name not in DEFAULTS[key]:
+                        raise ValueError('unknown %s entry %r' % (key, name))
+                    values[key][name] = _ENTRY_CHECKS[key](name, entry)
+        self.values = values
+
+    def seconds(self, duration):
+        """Real seconds of the phase ``duration`` (a key of ``durations``)."""
+        return self.values['durations'][duration] * self.values['time_scale']
+
+    def __getitem__(self, key):
+        return self.values[key]

@@ -12,7 +12,7 @@ COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
 
-.PHONY: help system-packages venv collection sanity units emulator-tests integration test demo clean
+.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration test demo clean
 
 help:
 	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
@@ -47,6 +47,16 @@ units: collection
 
 emulator-tests: venv
 	$(BIN)/pytest -q -n 2 tests/emulator/tests
+
+# tccli pulls in the 400 MB all-in-one SDK, so its smoke test has a virtualenv and a job of its own.
+TCCLI_VENV := $(CURDIR)/.venv-tccli
+$(TCCLI_VENV)/bin/.installed: requirements-tccli.txt
+	$(PYTHON) -m venv $(TCCLI_VENV)
+	$(TCCLI_VENV)/bin/pip install --quiet -r requirements-tccli.txt
+	touch $@
+
+test-tccli: $(TCCLI_VENV)/bin/.installed
+	PATH=$(TCCLI_VENV)/bin:$$PATH $(TCCLI_VENV)/bin/pytest -q -p no:cacheprovider tests/emulator/tests/test_emu_tccli.py
 
 # One emulator for the whole run; each target resets it to the fleet it needs. TARGETS narrows the run.
 integration: collection

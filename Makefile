@@ -12,7 +12,7 @@ COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
 
-.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration test demo clean
+.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint test demo clean
 
 help:
 	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
@@ -63,7 +63,10 @@ integration: collection
 	$(BIN)/python tests/utils/with_emulator.py --config-file $(COLLECTION)/tests/integration/integration_config.yml -- \
 	  bash -c 'cd $(COLLECTION) && $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS)'
 
-test: sanity units emulator-tests integration
+lint: venv
+	$(BIN)/ansible-lint
+
+test: sanity units emulator-tests integration lint
 
 clean:
 	rm -rf $(BUILD_ROOT) tests/output

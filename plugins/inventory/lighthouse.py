@@ -1,0 +1,338 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: lighthouse
+short_description: Tencent Cloud Lighthouse instances as an inventory
+version_added: 0.1.0
+description:
+  - Lists the Lighthouse instances of one or more regions and adds each as a host, with its fields as
+    host variables.
+  - Reads a YAML configuration file whose name ends with C(lighthouse.yml) or C(lighthouse.yaml)
+    and that sets O(plugin) to V(tencentcloud.lighthouse.lighthouse).
+  - Hosts are added region by region, in the order of O(regions), and within a region in the order
+    the API lists them (instances about to be reclaimed first, then newest first). Plays that must run in
+    name order can set the play keyword C(order) to V(sorted).
+  - Every host gets the variable C(lighthouse_instance_id) (with the default O(hostvars_prefix)), which
+    the P(tencentcloud.lighthouse.snapshot_rollback#role) role uses as its default instance.
+author:
+  - tencentcloud.lighthouse maintainers (!UNKNOWN)
+requirements:
+  - tencentcloud-sdk-python-common
+  - tencentcloud-sdk-python-lighthouse
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description:
+      - Marks the file as a configuration of this plugin.
+    type: str
+    required: true
+    choices:
+      - tencentcloud.lighthouse.lighthouse
+  secret_id:
+    description:
+      - The SecretId of a Tencent Cloud API key.
+      - May be a template, for example C({{ vault_lighthouse_secret_id }}), rendered with the extra variables.
+      - When neither O(secret_id) nor O(secret_key) is set, the SDK's default credential chain is used
+        instead, in this order, the C([default]) profile in C(~/.tencentcloud/credentials), the CAM role of
+        the CVM Ansible runs on, and TKE OIDC.
+    type: str
+    env:
+      - name: TENCENTCLOUD_SECRET_ID
+  secret_key:
+    description:
+      - The SecretKey that belongs to O(secret_id).
+      - May be a template, rendered with the extra variables.
+    type: str
+    env:
+      - name: TENCENTCLOUD_SECRET_KEY
+  security_token:
+    description:
+      - The token of temporary (STS) credentials, used together with O(secret_id) and O(secret_key).
+      - May be a template, rendered with the extra variables.
+    type: str
+    env:
+      - name: TENCENTCLOUD_SECURITY_TOKEN
+      - name: TENCENTCLOUD_TOKEN
+  region:
+    description:
+      - The region to list when O(regions) is not set, for example V(ap-guangzhou).
+      - May be a template, rendered with the extra variables.
+    type: str
+    env:
+      - name: TENCENTCLOUD_REGION
+  regions:
+    description:
+      - The regions to list, for example V([ap-guangzhou, ap-shanghai]).
+      - If not set, the one region of O(region).
+    type: list
+    elements: str
+  endpoint:
+    description:
+      - The Lighthouse API endpoint, as C(host[:port]) or as an C(http://) or C(https://) URL.
+        A bare host is reached over HTTPS.
+      - May be a template, rendered with the extra variables.
+      - If not set, the SDK default C(lighthouse.tencentcloudapi.com).
+    type: str
+    env:
+      - name: TENCENTCLOUD_LIGHTHOUSE_ENDPOINT
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of an HTTPS endpoint.
+      - Only set this to V(false) for endpoints you control, such as a test server.
+    type: bool
+    default: true
+  api_timeout:
+    description:
+      - Seconds to wait for the answer to one API request.
+    type: int
+    default: 30
+  instance_ids:
+    description:
+      - List only these instances, for example V(lhins-k31c771o).
+      - Every id must exist in the region, otherwise the inventory fails with
+        C(ResourceNotFound.InstanceIdNotFound).
+      - Needs exactly one region, and cannot be combined with O(filters).
+    type: list
+    elements: str
+  filters:
+    description:
+      - DescribeInstances filters, as a dict of filter name to a value or a list of values.
+      - Known names are C(instance-name), C(private-ip-address), C(public-ip-address), C(zone),
+        C(instance-state), C(tag-key), C(tag-value), C(tag:<key>) and C(bundle-id).
+      - Different filters must all match; one of the values of each filter must match.
+      - At most 10 filters of at most 100 values each.
+    type: dict
+    default: {}
+  hostnames:
+    description:
+      - What to name a host after, in order of preference; the first one the instance has a value for is used.
+      - V(public_ip) and V(private_ip) are the instance's first public and private IPv4 address.
+      - An instance without a value for any of them is named by its instance id.
+      - When two or more instances would get the same name, for example two instances called V(web) in
+        different regions, each of them is named by its instance id instead, with a warning.
+    type: list
+    elements: str
+    choices:
+      - instance_name
+      - instance_id
+      - public_ip
+      - private_ip
+    default:
+      - instance_name
+  hostvars_prefix:
+    description:
+      - The prefix of the host variables that hold the instance's fields.
+      - Every field DescribeInstances returns becomes a variable, its name the prefix and the field
+        name in snake_case, for example C(lighthouse_instance_id), C(lighthouse_instance_state),
+        C(lighthouse_public_addresses), C(lighthouse_system_disk) and C(lighthouse_tags) (a dict of tag key
+        to tag value). C(lighthouse_region) is the region the instance was listed in.
+      - The P(tencentcloud.lighthouse.snapshot_rollback#role) role reads C(lighthouse_instance_id); with
+        another prefix, set its C(snapshot_rollback_instance_id).
+    type: str
+    default: lighthouse_
+notes:
+  - C(ansible_host) is set to the instance's first public IPv4 address, or to its first private one when it
+    has no public address. Set C(ansible_host) in O(compose) to choose another, for example the
+    expression C(lighthouse_private_addresses[0]).
+  - With O(cache), the cached instances are used only while O(regions), O(region), O(instance_ids),
+    O(filters) and O(endpoint) stay the same; otherwise the API is asked again.
+  - Throttled and transient API errors are retried with jittered exponential backoff.
+"""
+
+EXAMPLES = r"""
+# lighthouse.yml: every instance of the region in TENCENTCLOUD_REGION, credentials from the
+# TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY environment variables.
+plugin: tencentcloud.lighthouse.lighthouse
+
+---
+# prod.lighthouse.yml: the running prod instances of two regions, grouped by state, zone and tag,
+# reached over their private address, the key taken from a vaulted extra variable.
+plugin: tencentcloud.lighthouse.lighthouse
+secret_id: AKIDEXAMPLE
+secret_key: "{{ vault_lighthouse_secret_key }}"
+regions:
+  - ap-guangzhou
+  - ap-shanghai
+filters:
+  instance-state: RUNNING
+  tag:env: prod
+hostnames:
+  - instance_name
+  - private_ip
+compose:
+  ansible_host: lighthouse_private_addresses[0]
+keyed_groups:
+  - key: lighthouse_instance_state | lower
+    prefix: state
+  - key: lighthouse_zone
+    prefix: zone
+  - key: lighthouse_tags
+    prefix: tag
+groups:
+  large: lighthouse_memory >= 8
+
+---
+# cached.lighthouse.yml: two named instances, the answer cached for ten minutes.
+plugin: tencentcloud.lighthouse.lighthouse
+region: ap-guangzhou
+instance_ids:
+  - lhins-k31c771o
+  - lhins-3mbvvzu2
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/ansible-lighthouse
+cache_timeout: 600
+"""
+
+import collections
+import sys
+
+from ansible.errors import AnsibleError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import HAS_SDK, SDK_IMPORT_ERROR, SDK_REQUIREMENT, connect
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import describe_instances
+
+# The options connect() reads, and those of them that may be templates.
+AUTH_OPTIONS = ('secret_id', 'secret_key', 'security_token', 'region', 'endpoint', 'validate_certs', 'api_timeout')
+TEMPLATED_OPTIONS = ('secret_id', 'secret_key', 'security_token', 'region', 'endpoint')
+
+
+def _first(addresses):
+    return addresses[0] if addresses else None
+
+
+# The choices of the hostnames option: how each finds its value in a normalised instance.
+HOSTNAME_SOURCES = {
+    'instance_name': lambda instance: instance.get('instance_name'),
+    'instance_id': lambda instance: instance.get('instance_id'),
+    'public_ip': lambda instance: _first(instance.get('public_addresses')),
+    'private_ip': lambda instance: _first(instance.get('private_addresses')),
+}
+
+
+def preferred_name(instance, preferences):
+    """The first value of the `preferences` (hostnames choices) the instance has, else its instance id."""
+    for preference in preferences:
+        name = HOSTNAME_SOURCES[preference](instance)
+        if name:
+            return name
+    return instance['instance_id']
+
+
+def host_names(instances, preferences):
+    """The host name of each instance and the sorted names that several instances would share.
+
+    Instances that would share a name are each named by their instance id instead.
+    """
+    names = [preferred_name(instance, preferences) for instance in instances]
+    counts = collections.Counter(names)
+    shared = sorted(name for name, count in counts.items() if count > 1)
+    return [name if counts[name] == 1 else instance['instance_id'] for name, instance in zip(names, instances)], shared
+
+
+def host_vars(instance, prefix):
+    """Every field of a normalised instance as a host variable named `prefix` + field, and ansible_host.
+
+    ansible_host is the first public address, else the first private one, else not set.
+    """
+    variables = dict((prefix + field, value) for field, value in instance.items())
+    address = _first(instance.get('public_addresses')) or _first(instance.get('private_addresses'))
+    if address:
+        variables['ansible_host'] = address
+    return variables
+
+
+def check_query(query):
+    """Raise AnsibleError, before any API call, for a query the API could not answer."""
+    if not query['regions']:
+        raise AnsibleError('Failed to list Lighthouse instances: no region given; set regions, region or TENCENTCLOUD_REGION')
+    if query['instance_ids'] and query['filters']:
+        raise AnsibleError('Failed to list Lighthouse instances: instance_ids and filters cannot be combined')
+    if query['instance_ids'] and len(query['regions']) > 1:
+        raise AnsibleError('Failed to list Lighthouse instances: instance_ids needs exactly one region, got %s'
+                           % ', '.join(query['regions']))
+
+
+def list_instances(params, query):
+    """The normalised instances of every region of `query`, each with its ``region``.
+
+    `params` holds the auth options for connect() (its region is replaced by each region in turn).
+    Raises AnsibleError naming the region, the API's message and code; never a secret.
+    """
+    instances = []
+    for region in query['regions']:
+        try:
+            client = connect(dict(params, region=region))
+            found = describe_instances(client, query['instance_ids'], query['filters'])
+        except LighthouseError as err:
+            raise AnsibleError('Failed to list Lighthouse instances in %s: %s' % (region, err)) from None
+        instances.extend(dict(instance, region=region) for instance in found)
+    return instances
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = 'tencentcloud.lighthouse.lighthouse'
+
+    def verify_file(self, path):
+        return super().verify_file(path) and path.endswith(('lighthouse.yml', 'lighthouse.yaml'))
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        if not HAS_SDK:
+            raise AnsibleError('The %s inventory plugin needs the Python packages %s for the Python that runs Ansible (%s): %s'
+                               % (self.NAME, SDK_REQUIREMENT, sys.executable, SDK_IMPORT_ERROR.strip().splitlines()[-1]))
+        self._read_config_data(path)
+        params = self._auth_params()
+        query = {
+            'regions': self.get_option('regions') or ([params['region']] if params['region'] else []),
+            'instance_ids': self.get_option('instance_ids') or None,
+            'filters': self.get_option('filters'),
+            'endpoint': params['endpoint'],
+        }
+        check_query(query)
+        self._populate(self._instances(path, cache, params, query))
+
+    def _auth_params(self):
+        """The auth options as connect() expects them, templates rendered with the extra variables."""
+        if self.get_option('api_timeout') <= 0:
+            raise AnsibleError('Failed to list Lighthouse instances: api_timeout must be a positive number of seconds, got %d'
+                               % self.get_option('api_timeout'))
+        self.templar.available_variables = self._vars
+        params = dict((name, self.get_option(name)) for name in AUTH_OPTIONS)
+        params.update((name, self.templar.template(params[name])) for name in TEMPLATED_OPTIONS if params[name])
+        return params
+
+    def _instances(self, path, cache, params, query):
+        """The instances from the cache when it is on, allowed, and holds an answer to the same query; else from the API."""
+        key = self.get_cache_key(path)
+        if self.get_option('cache') and cache:
+            cached = self._cache.get(key)
+            if cached and cached.get('query') == query:
+                return cached['instances']
+        instances = list_instances(params, query)
+        if self.get_option('cache'):
+            self._cache[key] = {'query': query, 'instances': instances}
+        return instances
+
+    def _populate(self, instances):
+        names, shared = host_names(instances, self.get_option('hostnames'))
+        if shared:
+            self.display.warning('Several Lighthouse instances would be named %s; each of them is named by its instance id instead'
+                                 % ', '.join(shared))
+        strict = self.get_option('strict')
+        for name, instance in zip(names, instances):
+            variables = host_vars(instance, self.get_option('hostvars_prefix'))
+            self.inventory.add_host(name)
+            for variable, value in variables.items():
+                self.inventory.set_variable(name, variable, value)
+            self._set_composite_vars(self.get_option('compose'), variables, name, strict)
+            self._add_host_to_composed_groups(self.get_option('groups'), variables, name, strict)
+            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, name, strict)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter, summarize
 
 PAGE_SIZE = 100  # the API's maximum Limit, and its maximum number of ids per call
 MAX_FILTERS = 10
@@ -31,6 +31,8 @@ TRANSITIONAL_INSTANCE_STATES = frozenset((
     'ENTER_RESCUE_MODE', 'EXIT_RESCUE_MODE',
 ))
 TRANSITIONAL_SNAPSHOT_STATES = frozenset(('CREATING', 'ROLLBACKING'))
+
+MAX_SNAPSHOT_NAME = 60  # characters, in CreateInstanceSnapshot and ModifySnapshotAttribute
 
 # Every documented id is a prefix and 8 lowercase alphanumerics (reference §7).
 _ID_SUFFIX = '-[0-9a-z]{8}'
@@ -105,11 +107,12 @@ def paginate(client, action, set_key, params):
             return items
 
 
-def describe(client, kind, ids=None, filters=None):
+def describe(client, kind, ids=None, filters=None, missing_ok=False):
     """Normalised resources of `kind` (INSTANCE, SNAPSHOT or DISK) by ids or by filters (a dict), or all.
 
     Ids are checked locally, de-duplicated, asked for in batches of PAGE_SIZE and returned in the
-    order given; an id the region does not know raises LighthouseError(kind.not_found_code).
+    order given; an id the region does not know raises LighthouseError(kind.not_found_code), or is
+    left out with `missing_ok`.
     """
     if ids is not None and filters:
         raise LighthouseError('InvalidParameter.ParameterConflict', '%s ids and filters cannot be combined' % kind.noun)
@@ -123,9 +126,9 @@ def describe(client, kind, ids=None, filters=None):
         for item in normalize(paginate(client, kind.action, kind.set_key, {kind.ids_key: batch})):
             found[item[kind.id_key]] = item
     missing = [item for item in wanted if item not in found]
-    if missing:
+    if missing and not missing_ok:
         raise LighthouseError(kind.not_found_code, '%s %s not found in region %s' % (kind.noun, ', '.join(missing), client.region))
-    return [found[item] for item in wanted]
+    return [found[item] for item in wanted if item in found]
 
 
 def describe_instances(client, instance_ids=None, filters=None):
@@ -151,6 +154,27 @@ def get_snapshot(client, snapshot_id):
 def snapshots_of_disk(client, disk_id):
     """All snapshots taken of one disk (e.g. an instance's ``system_disk.disk_id``)."""
     return describe(client, SNAPSHOT, filters={'disk-id': disk_id})
+
+
+def newest_first(snapshots):
+    """Snapshots sorted by creation time, newest first; between equal times, by snapshot id (descending)."""
+    return sorted(snapshots, key=lambda item: (item.get('created_time') or '', item['snapshot_id']), reverse=True)
+
+
+def snapshots_named(client, disk_id, name):
+    """The snapshots of one disk (e.g. an instance's system disk) named exactly `name`, newest first."""
+    # Compared here as well: the API does not document whether its name filter matches exactly.
+    found = describe(client, SNAPSHOT, filters={'disk-id': disk_id, 'snapshot-name': name})
+    return newest_first(item for item in found if item.get('snapshot_name') == name)
+
+
+def check_snapshot_name(option, name):
+    """Raise LighthouseError unless `name`, the value of `option`, is None or a snapshot name the API accepts."""
+    if name == '':
+        raise LighthouseError(CLIENT_ERROR, '%s must not be empty' % option)
+    if name is not None and len(name) > MAX_SNAPSHOT_NAME:
+        raise LighthouseError('InvalidParameterValue.SnapshotNameTooLong',
+                              '%s is %d characters long; snapshot names have at most %d' % (option, len(name), MAX_SNAPSHOT_NAME))
 
 
 def is_rollback(operation):
@@ -191,6 +215,82 @@ def wait_operation(client, kind, resource_id, request_id, deadline, waiter=None,
     probe = _probe(client, kind, resource_id, lambda resource: operation_status(resource, request_id))
     what = what or 'operation %s on %s %s' % (request_id, kind.noun, resource_id)
     return (waiter or Waiter()).wait(what, probe, deadline)
+
+
+# DescribeXxxDeniedActions of each kind that has one: action, id list parameter, answer set.
+_DENIED_ACTIONS = {
+    'instance': ('DescribeInstancesDeniedActions', 'InstanceIds', 'InstanceDeniedActionSet'),
+    'snapshot': ('DescribeSnapshotsDeniedActions', 'SnapshotIds', 'SnapshotDeniedActionSet'),
+}
+
+
+def denied_actions(client, kind, resource_id):
+    """What the cloud currently refuses to do with one instance or snapshot: a list of ``{action, code, message}``."""
+    action, ids_key, set_key = _DENIED_ACTIONS[kind.noun]
+    check_ids(kind, [resource_id])
+    for entry in normalize(client.call(action, {ids_key: [resource_id]}).get(set_key) or []):
+        if entry.get(kind.id_key) == resource_id:
+            return entry.get('denied_actions') or []
+    return []
+
+
+def wait_system_disk_settled(client, instance_id, deadline, waiter=None):
+    """Wait until the instance runs no operation and no snapshot of its system disk is being created or rolled back.
+
+    Returns the instance (None with a NoopWaiter, which does not wait). This is what the busy codes of CreateInstanceSnapshot and ApplyInstanceSnapshot
+    (LatestOperationUnfinished, DiskBusy, DiskLatestOperationUnfinished, SnapshotBusy) wait for.
+    """
+    def probe():
+        instance = get_instance(client, instance_id)
+        busy = [item for item in snapshots_of_disk(client, instance['system_disk']['disk_id']) if not settled(item)]
+        seen = {'instance': instance, 'busy_snapshots': busy}
+        return (DONE if settled(instance) and not busy else PENDING), seen
+
+    def describe_seen(seen):
+        shown = ['instance %s: %s' % (instance_id, summarize(seen['instance']))]
+        shown += ['snapshot %s: %s' % (item['snapshot_id'], summarize(item)) for item in seen['busy_snapshots']]
+        return '; '.join(shown)
+
+    what = 'instance %s and the snapshots of its system disk to finish their operations' % instance_id
+    seen = (waiter or Waiter()).wait(what, probe, deadline, describe_seen)
+    return seen and seen['instance']
+
+
+def create_snapshot(client, instance_id, deadline, name=None, tags=None, waiter=None):
+    """Request a snapshot of the instance's system disk (CreateInstanceSnapshot); return ``(snapshot_id, request_id)``.
+
+    A busy instance or disk is waited out first (with `waiter`, within `deadline`); quota
+    (``LimitExceeded.*``) and other fatal errors raise at once. `tags` is a dict of tag key to value.
+    Follow with wait_snapshot_created() to know the snapshot is usable.
+    """
+    params = {'InstanceId': instance_id}
+    if name:
+        params['SnapshotName'] = name
+    if tags:
+        params['Tags'] = [{'Key': key, 'Value': value} for key, value in tags.items()]
+    answer = client.call('CreateInstanceSnapshot', params,
+                         settle=lambda error: wait_system_disk_settled(client, instance_id, deadline, waiter))
+    if not answer.get('SnapshotId'):
+        raise LighthouseError(INVALID_RESPONSE, 'CreateInstanceSnapshot answered without a SnapshotId', answer.get('RequestId'))
+    return answer['SnapshotId'], answer.get('RequestId')
+
+
+def wait_snapshot_created(client, snapshot_id, request_id, deadline, waiter=None):
+    """Wait until the snapshot reports the creation started by `request_id` as SUCCESS (so it is NORMAL); return it.
+
+    A FAILED creation raises OperationFailedError at once, the deadline WaitTimeoutError. A snapshot the
+    API does not list yet counts as pending. With a NoopWaiter, returns the snapshot as listed now.
+    """
+    def probe():
+        # Listed by filter, not by id: a snapshot that is not listed yet is pending, not an error.
+        found = describe(client, SNAPSHOT, filters={'snapshot-id': snapshot_id})
+        if not found:
+            return PENDING, {'snapshot_id': snapshot_id, 'snapshot_state': 'not listed yet'}
+        return operation_status(found[0], request_id), found[0]
+
+    waiter = waiter or Waiter()
+    snapshot = waiter.wait('the creation of snapshot %s (request %s)' % (snapshot_id, request_id), probe, deadline)
+    return probe()[1] if snapshot is None else snapshot
 
 
 def _probe(client, kind, resource_id, status_of):

@@ -1,0 +1,257 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: lighthouse_instance_power
+short_description: Start, stop or restart Tencent Cloud Lighthouse instances
+version_added: 0.1.0
+description:
+  - Brings Lighthouse instances to the power state asked for, with StartInstances, StopInstances or
+    RebootInstances, and by default waits until every instance has got there.
+  - Only instances that need it are sent a call; each call names at most 100 instances, so larger lists
+    are sent in batches.
+author:
+  - tencentcloud.lighthouse maintainers (!UNKNOWN)
+options:
+  instance_ids:
+    description:
+      - The ids of the instances, for example V(lhins-k31c771o).
+      - Every id must exist in the region; the task fails before any change otherwise.
+      - Duplicates are ignored. An empty list changes nothing.
+    type: list
+    elements: str
+    required: true
+  state:
+    description:
+      - V(running) starts the instances that are stopped.
+      - V(stopped) stops the instances that are running.
+      - V(restarted) restarts the running instances and starts the stopped ones, so it always reports a change.
+    type: str
+    required: true
+    choices: [running, stopped, restarted]
+  stop_type:
+    description:
+      - How instances are shut down when they are stopped or restarted.
+      - V(SOFT) asks the operating system to shut down, V(HARD) turns the power off, V(SOFT_FIRST) tries
+        V(SOFT) and falls back to V(HARD) if that fails.
+    type: str
+    choices: [SOFT, HARD, SOFT_FIRST]
+    default: SOFT_FIRST
+extends_documentation_fragment:
+  - tencentcloud.lighthouse.common
+  - tencentcloud.lighthouse.wait
+  - tencentcloud.lighthouse.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Describes the instances, waits out transitional states and reports what would change; sends no start, stop or reboot call.
+  diff_mode:
+    support: full
+    details:
+      - Shows each instance's state and latest operation before and after.
+notes:
+  - Idempotent. An instance already in the state asked for is left alone, and a task that leaves every
+    instance alone reports C(changed=false) and sends no call.
+  - Instances in a transitional state (such as V(STARTING) or V(STOPPING)) or running an operation are
+    waited for first, within O(wait_timeout), and then judged by the state they settle in, also in check mode
+    and with O(wait=false).
+  - Only V(RUNNING) and V(STOPPED) instances can be acted on. If any instance is in another state (such as
+    V(SHUTDOWN) or V(RESCUE_MODE)), the task fails naming it, before any change.
+  - O(state=restarted) always reports a change, because a restart cannot be seen in the instance's state afterwards.
+  - Waiting matches each instance's latest operation by the RequestId of the call that changed it, so an older
+    successful operation is never mistaken for this one. An operation the cloud reports as FAILED fails the task at
+    once, naming the instances concerned.
+"""
+
+EXAMPLES = r"""
+- name: Stop two instances gracefully, falling back to a hard stop
+  tencentcloud.lighthouse.lighthouse_instance_power:
+    instance_ids:
+      - lhins-k31c771o
+      - lhins-3mbvvzu2
+    state: stopped
+    region: ap-guangzhou
+
+- name: Start them again and wait until they run
+  tencentcloud.lighthouse.lighthouse_instance_power:
+    instance_ids:
+      - lhins-k31c771o
+      - lhins-3mbvvzu2
+    state: running
+    wait_timeout: 600
+  register: started
+
+- name: Restart an instance with a hard reboot, without waiting
+  tencentcloud.lighthouse.lighthouse_instance_power:
+    instance_ids: [lhins-k31c771o]
+    state: restarted
+    stop_type: HARD
+    wait: false
+"""
+
+RETURN = r"""
+instances:
+  description:
+    - The instances, in the order given, normalised like the C(instances) of M(tencentcloud.lighthouse.lighthouse_instance_info).
+    - After a change with O(wait=true), as they are once every operation has finished. With O(wait=false), as listed
+      right after the calls were accepted. In check mode, or when nothing changes, as they were before.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - instance_id: lhins-k31c771o
+      instance_name: web-1
+      instance_state: STOPPED
+      latest_operation: StopInstances
+      latest_operation_state: SUCCESS
+      latest_operation_request_id: 0f6a9c7e-1d2b-4c3a-9e8f-7a6b5c4d3e2f
+request_ids:
+  description:
+    - The RequestId of every start, stop or reboot call sent, in the order sent; empty when nothing was sent.
+    - Each instance that changed shows the RequestId of its call as its C(latest_operation_request_id).
+  returned: always
+  type: list
+  elements: str
+  sample: [0f6a9c7e-1d2b-4c3a-9e8f-7a6b5c4d3e2f]
+elapsed:
+  description: Seconds the task took.
+  returned: always
+  type: float
+  sample: 4.217
+"""
+
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
+    PAGE_SIZE,
+    chunks,
+    describe_instances,
+    operation_status,
+    settled,
+)
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter, summarize
+
+# (state asked for, settled instance state) -> the action that gets there, None when it is there already.
+ACTIONS = {
+    ('running', 'RUNNING'): None,
+    ('running', 'STOPPED'): 'StartInstances',
+    ('stopped', 'RUNNING'): 'StopInstances',
+    ('stopped', 'STOPPED'): None,
+    ('restarted', 'RUNNING'): 'RebootInstances',
+    ('restarted', 'STOPPED'): 'StartInstances',
+}
+# The actions that shut an instance down, and so take a StopType.
+STOPPING_ACTIONS = ('StopInstances', 'RebootInstances')
+# The state each action leaves an instance in.
+TARGET_STATES = {'StartInstances': 'RUNNING', 'StopInstances': 'STOPPED', 'RebootInstances': 'RUNNING'}
+VERBS = {'running': 'start', 'stopped': 'stop', 'restarted': 'restart'}
+
+
+def plan(instances, state):
+    """{instance_id: action or None} for settled instances; raises LighthouseError naming those no action applies to."""
+    stuck = ['%s is %s' % (item['instance_id'], item['instance_state']) for item in instances if (state, item['instance_state']) not in ACTIONS]
+    if stuck:
+        raise LighthouseError('UnsupportedOperation.InvalidInstanceState',
+                              'only RUNNING or STOPPED instances can be started, stopped or restarted, but %s' % ', '.join(stuck))
+    return dict((item['instance_id'], ACTIONS[(state, item['instance_state'])]) for item in instances)
+
+
+def power_diff(instances, actions):
+    """Each instance's state and latest operation, before and after the actions."""
+    before = dict((item['instance_id'], {'instance_state': item['instance_state'], 'latest_operation': item['latest_operation']})
+                  for item in instances)
+    after = dict((instance_id, {'instance_state': TARGET_STATES[action], 'latest_operation': action} if action else before[instance_id])
+                 for instance_id, action in actions.items())
+    return {'before': before, 'after': after}
+
+
+def summaries(instances):
+    """'lhins-a: instance_state=..., ...; lhins-b: ...', for wait messages."""
+    return '; '.join('%s: %s' % (item['instance_id'], summarize(item)) for item in instances)
+
+
+def wait_instances(client, instance_ids, status_of, what, deadline, waiter):
+    """Describe the instances until status_of() is DONE for each; return them. FAILED for any fails at once.
+
+    One probe asks for all of them (one DescribeInstances per 100); messages name the instances not done.
+    """
+    def probe():
+        instances = describe_instances(client, instance_ids)
+        for status in (FAILED, PENDING):
+            matching = [item for item in instances if status_of(item) == status]
+            if matching:
+                return status, matching
+        return DONE, instances
+    return waiter.wait(what, probe, deadline, describe=summaries)
+
+
+def settled_status(instance):
+    return DONE if settled(instance) else PENDING
+
+
+def wait_until_settled(client, instance_ids, deadline):
+    """Wait (really, whatever the mode) until none of the instances is in a transitional state; return them."""
+    what = '%d instance(s) to finish their current operations' % len(instance_ids)
+    return wait_instances(client, instance_ids, settled_status, what, deadline, Waiter())
+
+
+def settler(client, instance_ids, deadline):
+    """Client.call's `settle` for a batch refused as busy: wait until its instances have settled."""
+    return lambda _error: wait_until_settled(client, instance_ids, deadline)
+
+
+def send(module, instance_ids, actions):
+    """Send each action for its instances, at most 100 a call; return {instance_id: RequestId of its call}."""
+    request_of = {}
+    for action in sorted(set(actions.values()) - {None}):
+        for batch in chunks([instance_id for instance_id in instance_ids if actions[instance_id] == action], PAGE_SIZE):
+            params = {'InstanceIds': batch}
+            if action in STOPPING_ACTIONS:
+                params['StopType'] = module.params['stop_type']
+            request_id = module.client.call(action, params, settle=settler(module.client, batch, module.deadline))['RequestId']
+            module.result['request_ids'].append(request_id)
+            module.result['changed'] = True
+            request_of.update(dict.fromkeys(batch, request_id))
+    return request_of
+
+
+def set_power(module):
+    client = module.client
+    state = module.params['state']
+    instance_ids = list(dict.fromkeys(module.params['instance_ids']))
+    instances = wait_until_settled(client, instance_ids, module.deadline)
+    actions = plan(instances, state)
+    module.result.update(diff=power_diff(instances, actions), request_ids=[])
+    if module.check_mode or not any(actions.values()):
+        return {'changed': any(actions.values()), 'instances': instances}
+    request_of = send(module, instance_ids, actions)
+
+    def done(instance):
+        request_id = request_of.get(instance['instance_id'])
+        return operation_status(instance, request_id) if request_id else DONE
+
+    what = 'the %s of %d instance(s)' % (VERBS[state], len(request_of))
+    after = wait_instances(client, instance_ids, done, what, module.deadline, module.waiter)
+    return {'instances': after or describe_instances(client, instance_ids)}
+
+
+def main():
+    module = LighthouseModule(
+        argument_spec=dict(
+            instance_ids=dict(type='list', elements='str', required=True),
+            state=dict(type='str', required=True, choices=list(VERBS)),
+            stop_type=dict(type='str', default='SOFT_FIRST', choices=['SOFT', 'HARD', 'SOFT_FIRST']),
+        ),
+        wait=True,
+        supports_check_mode=True,
+    )
+    module.run(set_power, '%s instances' % VERBS[module.params['state']], instance_ids=module.params['instance_ids'])
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,283 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: lighthouse_snapshot
+short_description: Create and delete Tencent Cloud Lighthouse snapshots
+version_added: 0.1.0
+description:
+  - With O(state=present), makes sure an instance's system disk has a snapshot with a given name,
+    taking one (CreateInstanceSnapshot) if there is none, and waits until it is V(NORMAL).
+  - With O(state=absent), deletes snapshots by id, or by name among an instance's snapshots (DeleteSnapshots).
+author:
+  - tencentcloud.lighthouse maintainers (!UNKNOWN)
+options:
+  state:
+    description:
+      - V(present) takes a snapshot of the system disk of O(instance_id) named O(snapshot_name), unless one exists.
+      - V(absent) deletes the snapshots given by O(snapshot_ids) and those of O(instance_id) named O(snapshot_name).
+    type: str
+    choices: [present, absent]
+    default: present
+  instance_id:
+    description:
+      - The instance whose system disk the snapshot is of, for example V(lhins-k31c771o).
+      - Required with O(state=present) and with O(snapshot_name).
+    type: str
+  snapshot_name:
+    description:
+      - The snapshot name, 1 to 60 characters, matched exactly among the snapshots of the system disk of O(instance_id).
+      - Required with O(state=present).
+    type: str
+  snapshot_ids:
+    description:
+      - With O(state=absent), the ids of snapshots to delete, for example V(lhsnap-nv6aqcv6).
+        Ids that do not exist (any more) are skipped.
+      - Cannot be used with O(state=present).
+    type: list
+    elements: str
+  wait:
+    description:
+      - With O(state=present), whether to wait until a new snapshot (or one still being created) is V(NORMAL).
+      - With O(wait=false) the module returns as soon as the API has accepted the request.
+      - Snapshots being created or rolled back are always waited for before they are deleted.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - tencentcloud.lighthouse.common
+  - tencentcloud.lighthouse.wait
+  - tencentcloud.lighthouse.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Describes the instance and its snapshots and reports what would change; sends no create or delete call.
+  diff_mode:
+    support: full
+    details:
+      - Shows whether the named snapshot exists before and after, or which snapshots are deleted.
+notes:
+  - Idempotent. With O(state=present), a snapshot of the instance's system disk with exactly that name means
+    there is nothing to do; if there are several, the newest is returned. A snapshot whose creation failed does not count.
+  - A snapshot found still being created, for example by an earlier task with O(wait=false), is waited for like a new one.
+  - With O(state=absent), snapshots that do not exist are not an error, and when none is left to delete the task
+    reports C(changed=false). The API deletes at most 10 snapshots a call, so more are deleted in batches of 10.
+  - The cloud limits how many snapshots there may be. When the quota is used up, taking one fails with
+    C(error_code=LimitExceeded.SnapshotQuotaLimitExceeded) and a message naming the instance; delete snapshots
+    that are no longer needed (O(state=absent)) and try again.
+  - A busy instance or disk (an operation or another snapshot in progress) is waited out, within O(wait_timeout),
+    before the snapshot is taken.
+"""
+
+EXAMPLES = r"""
+- name: Take a snapshot of an instance before a deploy
+  tencentcloud.lighthouse.lighthouse_snapshot:
+    instance_id: lhins-k31c771o
+    snapshot_name: pre-deploy-2024-05-06
+    region: ap-guangzhou
+  register: backup
+
+- name: Show the snapshot id
+  ansible.builtin.debug:
+    msg: "{{ backup.snapshot.snapshot_id }}"
+
+- name: Start a snapshot without waiting for it
+  tencentcloud.lighthouse.lighthouse_snapshot:
+    instance_id: lhins-k31c771o
+    snapshot_name: nightly
+    wait: false
+
+- name: Delete the instance's snapshots named pre-deploy-2024-05-06
+  tencentcloud.lighthouse.lighthouse_snapshot:
+    state: absent
+    instance_id: lhins-k31c771o
+    snapshot_name: pre-deploy-2024-05-06
+
+- name: Delete snapshots by id
+  tencentcloud.lighthouse.lighthouse_snapshot:
+    state: absent
+    snapshot_ids:
+      - lhsnap-nv6aqcv6
+      - lhsnap-2kx8h0fd
+"""
+
+RETURN = r"""
+snapshot:
+  description:
+    - With O(state=present), the snapshot, normalised like the C(snapshots) of M(tencentcloud.lighthouse.lighthouse_snapshot_info).
+    - With O(wait=true), as it is once V(NORMAL); with O(wait=false), as listed right after the call.
+    - In check mode, when it would be taken, only the fields known in advance, with C(snapshot_id) null.
+  returned: when O(state=present)
+  type: dict
+  sample:
+    snapshot_id: lhsnap-nv6aqcv6
+    snapshot_name: pre-deploy-2024-05-06
+    snapshot_state: NORMAL
+    disk_id: lhdisk-jxj6qnpo
+    latest_operation_request_id: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+request_id:
+  description: With O(state=present), the RequestId of the CreateInstanceSnapshot call; null when no snapshot was taken.
+  returned: when O(state=present)
+  type: str
+  sample: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+snapshots:
+  description: With O(state=absent), the ids of the snapshots deleted (in check mode, that would be deleted).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: [lhsnap-nv6aqcv6, lhsnap-2kx8h0fd]
+request_ids:
+  description: With O(state=absent), the RequestId of every DeleteSnapshots call, in the order sent.
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: [3c1e7a52-8d4f-4b6a-a0e9-5f2d1c7b8e90]
+elapsed:
+  description: Seconds the task took.
+  returned: always
+  type: float
+  sample: 3.508
+"""
+
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
+    INSTANCE,
+    SNAPSHOT,
+    STATE_FAILED,
+    check_ids,
+    check_snapshot_name,
+    chunks,
+    create_snapshot,
+    describe,
+    get_instance,
+    settled,
+    snapshots_named,
+    wait_settled,
+    wait_snapshot_created,
+)
+
+MAX_DELETE_IDS = 10  # snapshot ids per DeleteSnapshots call
+QUOTA_EXCEEDED = 'LimitExceeded.SnapshotQuotaLimitExceeded'
+
+
+def check_options(params):
+    """Raise LighthouseError for ids, names and combinations the API would refuse, before any call."""
+    if params['instance_id'] is not None:
+        check_ids(INSTANCE, [params['instance_id']])
+    check_ids(SNAPSHOT, params['snapshot_ids'] or [])
+    check_snapshot_name('snapshot_name', params['snapshot_name'])
+    if params['state'] == 'present' and params['snapshot_ids']:
+        raise LighthouseError('InvalidParameter.ParameterConflict',
+                              'snapshot_ids is only used with state=absent; state=present finds the snapshot by instance_id and snapshot_name')
+
+
+def creation_failed(snapshot):
+    return snapshot.get('latest_operation') == 'CreateInstanceSnapshot' and snapshot.get('latest_operation_state') == STATE_FAILED
+
+
+def planned(instance, name):
+    """The fields of the snapshot a real run would take that are known in advance (check mode)."""
+    disk = instance['system_disk']
+    return {'snapshot_id': None, 'snapshot_name': name, 'disk_id': disk['disk_id'], 'disk_usage': 'SYSTEM_DISK', 'disk_size': disk['disk_size']}
+
+
+def finish_creation(module, snapshot):
+    """Wait for a snapshot still being created (e.g. by an earlier task with wait: false), unless not waiting; return it."""
+    if snapshot['snapshot_state'] != 'CREATING':
+        return snapshot
+    return wait_snapshot_created(module.client, snapshot['snapshot_id'], snapshot['latest_operation_request_id'], module.deadline, module.waiter)
+
+
+def request_snapshot(module, instance_id, name):
+    """Send CreateInstanceSnapshot; return (snapshot_id, request_id). The quota error says what to do about it."""
+    try:
+        return create_snapshot(module.client, instance_id, module.deadline, name=name)
+    except LighthouseError as err:
+        if err.code != QUOTA_EXCEEDED:
+            raise
+        raise LighthouseError(err.code, 'the snapshot quota is used up (%s); delete snapshots that are no longer needed '
+                                        '(state=absent) or raise the quota, then try again' % err.message, err.request_id) from None
+
+
+def ensure_present(module):
+    name = module.params['snapshot_name']
+    instance = get_instance(module.client, module.params['instance_id'])
+    found = snapshots_named(module.client, instance['system_disk']['disk_id'], name)
+    existing = [item for item in found if not creation_failed(item)]
+    module.result['diff'] = {
+        'before': {'snapshot_name': name, 'state': 'present' if existing else 'absent'},
+        'after': {'snapshot_name': name, 'state': 'present'},
+    }
+    if existing:
+        return {'snapshot': finish_creation(module, existing[0]), 'request_id': None}
+    if module.check_mode:
+        return {'changed': True, 'snapshot': planned(instance, name), 'request_id': None}
+    snapshot_id, request_id = request_snapshot(module, instance['instance_id'], name)
+    module.result['changed'] = True
+    snapshot = wait_snapshot_created(module.client, snapshot_id, request_id, module.deadline, module.waiter)
+    return {'snapshot': snapshot, 'request_id': request_id}
+
+
+def wait_until_settled(client, snapshot_ids, deadline):
+    """Wait until none of the snapshots is being created or rolled back."""
+    for snapshot_id in snapshot_ids:
+        wait_settled(client, SNAPSHOT, snapshot_id, deadline)
+
+
+def settler(client, snapshot_ids, deadline):
+    """Client.call's `settle` for a DeleteSnapshots refused as busy: wait until its snapshots have settled."""
+    return lambda _error: wait_until_settled(client, snapshot_ids, deadline)
+
+
+def ensure_absent(module):
+    params, client = module.params, module.client
+    targets = describe(client, SNAPSHOT, params['snapshot_ids'] or [], missing_ok=True)
+    if params['snapshot_name'] is not None:
+        instance = get_instance(client, params['instance_id'])
+        targets += snapshots_named(client, instance['system_disk']['disk_id'], params['snapshot_name'])
+    snapshot_ids = list(dict.fromkeys(item['snapshot_id'] for item in targets))
+    module.result.update(snapshots=snapshot_ids, request_ids=[], diff={'before': {'snapshots': snapshot_ids}, 'after': {'snapshots': []}})
+    if module.check_mode:
+        return {'changed': bool(snapshot_ids)}
+    wait_until_settled(client, [item['snapshot_id'] for item in targets if not settled(item)], module.deadline)
+    for batch in chunks(snapshot_ids, MAX_DELETE_IDS):
+        answer = client.call('DeleteSnapshots', {'SnapshotIds': batch}, settle=settler(client, batch, module.deadline))
+        module.result['request_ids'].append(answer['RequestId'])
+        module.result['changed'] = True
+    return None
+
+
+def manage(module):
+    check_options(module.params)
+    return ensure_present(module) if module.params['state'] == 'present' else ensure_absent(module)
+
+
+def main():
+    module = LighthouseModule(
+        argument_spec=dict(
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            instance_id=dict(type='str'),
+            snapshot_name=dict(type='str'),
+            snapshot_ids=dict(type='list', elements='str'),
+        ),
+        wait=True,
+        required_if=[('state', 'present', ('instance_id', 'snapshot_name')),
+                     ('state', 'absent', ('snapshot_ids', 'snapshot_name'), True)],
+        required_by={'snapshot_name': 'instance_id'},
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params['state'] == 'present':
+        failure = 'create snapshot %s of instance %s' % (params['snapshot_name'], params['instance_id'])
+    else:
+        failure = 'delete snapshots'
+    module.run(manage, failure, instance_id=params['instance_id'], snapshot_ids=params['snapshot_ids'])
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,575 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: lighthouse_snapshot_apply
+short_description: Roll a Tencent Cloud Lighthouse instance back to a system-disk snapshot
+version_added: 0.1.0
+description:
+  - Restores the system disk of a Lighthouse instance from one of its snapshots (the ApplyInstanceSnapshot API)
+    and, by default, waits until the rollback has finished.
+  - Before anything is changed, and in check mode too, the module checks that the instance exists in the
+    region; that the snapshot exists, is V(NORMAL) and was taken of this instance's own system disk; that the
+    snapshot's disk size equals the system disk's size; that the instance is V(RUNNING) or V(STOPPED); and
+    that the cloud's own lists of denied actions (DescribeInstancesDeniedActions, DescribeSnapshotsDeniedActions)
+    do not forbid the rollback. Any of these failing fails the task without a rollback.
+  - An instance or snapshot in a transitional state (for example V(STOPPING), or a rollback in progress), or a
+    disk the cloud reports as busy, is waited for until it settles, within O(wait_timeout), and then judged.
+  - A rollback is matched by the RequestId of the call that started it; an earlier rollback's success is never
+    taken for this one. A rollback the cloud reports as V(FAILED) fails the task at once.
+author:
+  - tencentcloud.lighthouse maintainers (!UNKNOWN)
+options:
+  instance_id:
+    description:
+      - The id of the instance whose system disk is rolled back, for example V(lhins-k31c771o).
+    type: str
+    required: true
+  snapshot_id:
+    description:
+      - The id of the snapshot to roll back to, for example V(lhsnap-nv6aqcv6).
+      - It must be a snapshot of this instance's system disk.
+      - Exactly one of O(snapshot_id) and O(snapshot_name) is required.
+    type: str
+  snapshot_name:
+    description:
+      - The name of the snapshot to roll back to.
+      - Exactly one snapshot of this instance's system disk may carry this name (exact, case-sensitive match).
+        When none or several do, the task fails and lists the snapshots it found.
+    type: str
+  force:
+    description:
+      - Whether to roll back a V(RUNNING) instance. The API force-stops it first, without a clean shutdown
+        of the operating system.
+      - With V(false), a V(RUNNING) instance is refused; stop it first, for example with
+        M(tencentcloud.lighthouse.lighthouse_instance_power).
+    type: bool
+    default: false
+  backup:
+    description:
+      - Whether to take a snapshot of the current system disk before rolling back, as an undo handle.
+      - The module waits until that snapshot is V(NORMAL) before it rolls back (even with O(wait=false)) and returns
+        its id as RV(backup_snapshot_id).
+      - When the snapshot quota leaves no room (C(LimitExceeded.SnapshotQuotaLimitExceeded)) the task fails before
+        anything is rolled back.
+      - No backup is taken when no rollback is needed, nor in check mode.
+    type: bool
+    default: false
+  backup_name:
+    description:
+      - The name of the backup snapshot, at most 60 characters. Only valid with O(backup=true).
+      - Defaults to C(before-rollback-to-<snapshot id>-<UTC time>).
+    type: str
+notes:
+  - B(When there is nothing to do.) The instance counts as already being on the snapshot, and the task reports
+    C(changed=false) without sending any request, exactly when the instance is V(STOPPED), the snapshot's latest
+    operation is a successful rollback (C(RollbackInstanceSnapshot), C(SUCCESS)), and the instance's
+    C(LatestOperationRequestId) equals the snapshot's, so nothing has happened to the instance since that rollback.
+    In every other case a rollback is needed and the task reports C(changed=true), for example after the instance
+    was started again, even if it was rolled back to this snapshot before.
+  - Whether the cloud starts a V(RUNNING) instance again after rolling it back is not documented. The module
+    works either way; it waits until the instance has settled and returns the state it ends in. An instance
+    that is V(RUNNING) again is no longer known to be on the snapshot, so a rerun rolls it back again.
+  - With O(wait=false) the module still waits for transitional states to settle before it decides (and for the
+    backup snapshot), then returns as soon as the API has accepted the rollback.
+  - In check mode every read and every check runs, including waiting for transitional states, but neither
+    the backup snapshot nor the rollback is requested; RV(request_id) and RV(backup_snapshot_id) are V(null).
+extends_documentation_fragment:
+  - tencentcloud.lighthouse.common
+  - tencentcloud.lighthouse.wait
+  - tencentcloud.lighthouse.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - All pre-flight checks run; no snapshot is created and no rollback is requested.
+  diff_mode:
+    support: full
+    details:
+      - Shows the instance state, the snapshot the system disk is known to be on, and the instance's latest
+        operation, before and after.
+seealso:
+  - module: tencentcloud.lighthouse.lighthouse_instance_power
+  - module: tencentcloud.lighthouse.lighthouse_snapshot_info
+  - name: ApplyInstanceSnapshot API
+    description: The API this module calls.
+    link: https://www.tencentcloud.com/document/product/1103/42465
+"""
+
+EXAMPLES = r"""
+- name: Roll a stopped instance back to its snapshot named baseline
+  tencentcloud.lighthouse.lighthouse_snapshot_apply:
+    region: ap-guangzhou
+    instance_id: lhins-k31c771o
+    snapshot_name: baseline
+
+- name: Roll back a running instance, keeping the current disk as a snapshot
+  tencentcloud.lighthouse.lighthouse_snapshot_apply:
+    instance_id: lhins-k31c771o
+    snapshot_id: lhsnap-nv6aqcv6
+    force: true
+    backup: true
+    backup_name: before-restore
+    wait_timeout: 1800
+  register: restored
+
+- name: Show the undo handle
+  ansible.builtin.debug:
+    msg: "To undo, roll back to {{ restored.backup_snapshot_id }}"
+
+- name: Only check what a rollback would do
+  tencentcloud.lighthouse.lighthouse_snapshot_apply:
+    instance_id: lhins-k31c771o
+    snapshot_name: baseline
+  check_mode: true
+  diff: true
+  register: preview
+"""
+
+RETURN = r"""
+instance:
+  description:
+    - The instance after the task (in check mode, and when nothing was to do, as it is now), with every field
+      DescribeInstances returns, keys in snake_case.
+  returned: success
+  type: dict
+  sample:
+    instance_id: lhins-k31c771o
+    instance_name: web-1
+    instance_state: STOPPED
+    system_disk:
+      disk_id: lhdisk-jxj6qnpo
+      disk_type: CLOUD_SSD
+      disk_size: 60
+    latest_operation: ApplyInstanceSnapshot
+    latest_operation_state: SUCCESS
+    latest_operation_request_id: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+  contains:
+    instance_id:
+      description: The instance id.
+      returned: always
+      type: str
+      sample: lhins-k31c771o
+    instance_state:
+      description: The instance state, V(STOPPED) after a rollback, or V(RUNNING) if the cloud started it again.
+      returned: always
+      type: str
+      sample: STOPPED
+    system_disk:
+      description: The system disk, with C(disk_id), C(disk_type) and C(disk_size).
+      returned: always
+      type: dict
+      sample:
+        disk_id: lhdisk-jxj6qnpo
+        disk_type: CLOUD_SSD
+        disk_size: 60
+    latest_operation:
+      description: The name of the instance's latest operation.
+      returned: always
+      type: str
+      sample: ApplyInstanceSnapshot
+    latest_operation_state:
+      description: The state of the latest operation, V(OPERATING), V(SUCCESS) or V(FAILED).
+      returned: always
+      type: str
+      sample: SUCCESS
+    latest_operation_request_id:
+      description: The RequestId of the call that started the latest operation.
+      returned: always
+      type: str
+      sample: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+snapshot:
+  description:
+    - The snapshot rolled back to, after the task, with every field DescribeSnapshots returns, keys in snake_case.
+  returned: success
+  type: dict
+  sample:
+    snapshot_id: lhsnap-nv6aqcv6
+    snapshot_name: baseline
+    snapshot_state: NORMAL
+    disk_usage: SYSTEM_DISK
+    disk_id: lhdisk-jxj6qnpo
+    disk_size: 60
+    percent: 100
+    latest_operation: RollbackInstanceSnapshot
+    latest_operation_state: SUCCESS
+    latest_operation_request_id: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+  contains:
+    snapshot_id:
+      description: The snapshot id.
+      returned: always
+      type: str
+      sample: lhsnap-nv6aqcv6
+    snapshot_name:
+      description: The snapshot name.
+      returned: always
+      type: str
+      sample: baseline
+    snapshot_state:
+      description: The snapshot state, V(NORMAL), V(CREATING) or V(ROLLBACKING).
+      returned: always
+      type: str
+      sample: NORMAL
+    disk_id:
+      description: The id of the disk the snapshot was taken of.
+      returned: always
+      type: str
+      sample: lhdisk-jxj6qnpo
+    latest_operation:
+      description: The snapshot's latest operation, V(CreateInstanceSnapshot) or V(RollbackInstanceSnapshot).
+      returned: always
+      type: str
+      sample: RollbackInstanceSnapshot
+    latest_operation_state:
+      description: The state of that operation, V(OPERATING), V(SUCCESS) or V(FAILED).
+      returned: always
+      type: str
+      sample: SUCCESS
+    latest_operation_request_id:
+      description: The RequestId of the call that started that operation.
+      returned: always
+      type: str
+      sample: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+request_id:
+  description:
+    - The RequestId of the ApplyInstanceSnapshot call; V(null) when no rollback was requested (nothing to do,
+      or check mode).
+    - On failure, the RequestId of the failed call, or of the rollback that failed or timed out.
+  returned: always
+  type: str
+  sample: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+backup_snapshot_id:
+  description:
+    - The id of the V(NORMAL) snapshot taken with O(backup=true) before the rollback; roll back to it to undo.
+    - V(null) without O(backup), when no rollback was needed, and in check mode.
+    - A task that fails after the backup was requested returns it too, so the snapshot is never lost track of.
+  returned: success
+  type: str
+  sample: lhsnap-3mbvvzu2
+diff:
+  description: The instance before and after (in check mode, what a real run would do).
+  returned: success
+  type: dict
+  contains:
+    before:
+      description: The state before the task.
+      returned: always
+      type: dict
+    after:
+      description: The state after the task, or expected after it in check mode.
+      returned: always
+      type: dict
+  sample:
+    before:
+      instance_state: RUNNING
+      snapshot_id: null
+      latest_operation: StartInstances SUCCESS (request 5b1a7e1f-6b55-4e4b-9d8f-0d3b5d1c2a10)
+    after:
+      instance_state: STOPPED
+      snapshot_id: lhsnap-nv6aqcv6
+      latest_operation: ApplyInstanceSnapshot SUCCESS (request 96aee6e3-172c-4f0f-be7c-fc46b9865763)
+elapsed:
+  description: Seconds the task took.
+  returned: always
+  type: float
+  sample: 5.123
+"""
+
+import time
+
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, LighthouseError, classify
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
+    INSTANCE,
+    ROLLBACK_OPERATIONS,
+    SNAPSHOT,
+    STATE_FAILED,
+    STATE_SUCCESS,
+    check_ids,
+    check_snapshot_name,
+    create_snapshot,
+    denied_actions,
+    get_instance,
+    get_snapshot,
+    is_rollback,
+    operation_status,
+    settled,
+    snapshots_named,
+    snapshots_of_disk,
+    wait_snapshot_created,
+)
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter, summarize
+
+CREATE_SNAPSHOT = 'CreateInstanceSnapshot'
+DISK_NOUNS = {'SYSTEM_DISK': 'system disk', 'DATA_DISK': 'data disk'}
+
+
+def check_options(params):
+    """Validate what the argument spec cannot, before any API call; raise LighthouseError."""
+    check_ids(INSTANCE, [params['instance_id']])
+    if params['snapshot_id'] is not None:
+        check_ids(SNAPSHOT, [params['snapshot_id']])
+    check_snapshot_name('snapshot_name', params['snapshot_name'])
+    check_snapshot_name('backup_name', params['backup_name'])
+    if params['backup_name'] is not None and not params['backup']:
+        raise LighthouseError(CLIENT_ERROR, 'backup_name is only used with backup: true')
+
+
+def system_disk_of(instance):
+    return instance.get('system_disk') or {}
+
+
+def name_error(name, instance, matches, disk_snapshots):
+    """The error for a snapshot name that matched none (`disk_snapshots`: what the disk has) or several snapshots."""
+    where = 'the system disk %s of instance %s' % (system_disk_of(instance).get('disk_id'), instance['instance_id'])
+    if not matches:
+        found = ', '.join('%r (%s)' % (item.get('snapshot_name'), item['snapshot_id']) for item in disk_snapshots) or 'none'
+        return LighthouseError('ResourceNotFound.SnapshotNotFound',
+                               'no snapshot of %s is named %r; its snapshots are: %s' % (where, name, found))
+    found = ', '.join('%s (created %s)' % (item['snapshot_id'], item.get('created_time')) for item in matches)
+    return LighthouseError('InvalidParameterValue',
+                           '%d snapshots of %s are named %r: %s; choose one with snapshot_id' % (len(matches), where, name, found))
+
+
+def check_snapshot_disk(instance, snapshot):
+    """Refuse a snapshot that was not taken of this instance's system disk, naming both disks."""
+    disk_id = system_disk_of(instance).get('disk_id')
+    if snapshot.get('disk_usage') == 'SYSTEM_DISK' and snapshot.get('disk_id') == disk_id:
+        return
+    raise LighthouseError('ResourceNotFound.SnapshotNotFound', (
+        'snapshot %s was taken of the %s %s, not of the system disk %s of instance %s; '
+        'only a snapshot of the instance\'s own system disk can be applied'
+    ) % (snapshot['snapshot_id'], DISK_NOUNS.get(snapshot.get('disk_usage'), 'disk'), snapshot.get('disk_id'), disk_id, instance['instance_id']))
+
+
+def check_snapshot_usable(instance, snapshot):
+    """Refuse a snapshot that is not NORMAL, whose creation failed, or whose disk size is not the system disk's."""
+    snapshot_id, state = snapshot['snapshot_id'], snapshot.get('snapshot_state')
+    if state != 'NORMAL':
+        raise LighthouseError('UnsupportedOperation.InvalidSnapshotState',
+                              'snapshot %s is %s; only a NORMAL snapshot can be applied' % (snapshot_id, state))
+    if snapshot.get('latest_operation') == CREATE_SNAPSHOT and snapshot.get('latest_operation_state') == STATE_FAILED:
+        raise LighthouseError('UnsupportedOperation.InvalidSnapshotState', 'the creation of snapshot %s failed' % snapshot_id)
+    disk = system_disk_of(instance)
+    if snapshot.get('disk_size') != disk.get('disk_size'):
+        raise LighthouseError('InvalidParameterValue.DiskSizeNotMatch',
+                              'snapshot %s is of a %s GB disk, but the system disk %s is now %s GB'
+                              % (snapshot_id, snapshot.get('disk_size'), disk.get('disk_id'), disk.get('disk_size')))
+
+
+def already_applied(instance, snapshot):
+    """True when the instance is known to still be on `snapshot` (the rule in the module's notes)."""
+    request_id = snapshot.get('latest_operation_request_id')
+    return bool(instance.get('instance_state') == 'STOPPED'
+                and is_rollback(snapshot.get('latest_operation'))
+                and snapshot.get('latest_operation_state') == STATE_SUCCESS
+                and request_id
+                and instance.get('latest_operation_request_id') == request_id)
+
+
+def check_power_state(instance, force):
+    """Refuse an instance the rollback must not (without `force`) or cannot touch."""
+    state = instance.get('instance_state')
+    if state == 'STOPPED' or (state == 'RUNNING' and force):
+        return
+    if state == 'RUNNING':
+        message = ('instance %s is RUNNING; stop it first, or set force: true to let the API force-stop it'
+                   % instance['instance_id'])
+    else:
+        message = 'instance %s is %s; a rollback needs it RUNNING or STOPPED' % (instance['instance_id'], state)
+    raise LighthouseError('UnsupportedOperation.InvalidInstanceState', message)
+
+
+def blocking_denials(instance_denied, snapshot_denied, backup):
+    """The denied actions that stand in the way of this task, each with the ``resource`` kind it was listed for.
+
+    The snapshot list names a rollback RollbackInstanceSnapshot; which name the instance list uses is not
+    documented, so either is taken. A wanted backup also needs CreateInstanceSnapshot on the instance.
+    """
+    instance_actions = ROLLBACK_OPERATIONS | ({CREATE_SNAPSHOT} if backup else set())
+    found = [dict(item, resource='instance') for item in instance_denied if item.get('action') in instance_actions]
+    found += [dict(item, resource='snapshot') for item in snapshot_denied if item.get('action') in ROLLBACK_OPERATIONS]
+    return found
+
+
+def operation_summary(resource):
+    """``<operation> <state> (request <id>)``, or ``none``."""
+    if not resource.get('latest_operation'):
+        return 'none'
+    return '%s %s (request %s)' % (resource['latest_operation'], resource.get('latest_operation_state'),
+                                   resource.get('latest_operation_request_id'))
+
+
+def diff_state(instance, snapshot_id):
+    return {'instance_state': instance.get('instance_state'), 'snapshot_id': snapshot_id, 'latest_operation': operation_summary(instance)}
+
+
+def describe_view(view):
+    """What a probe saw, for wait failures: each resource's state and latest operation, and any denials."""
+    shown = []
+    for noun in ('instance', 'snapshot'):
+        resource = view.get(noun)
+        if resource:
+            shown.append('%s %s: %s' % (noun, resource['%s_id' % noun], summarize(resource)))
+    shown += ['the cloud denies %s on the %s (%s: %s)' % (item.get('action'), item['resource'], item.get('code'), item.get('message'))
+              for item in view.get('denials', [])]
+    return '; '.join(shown)
+
+
+class Rollback:
+    """One run of the module: pre-flight, optional backup, the rollback and the wait for it.
+
+    `result` receives what a failure must still report (``changed`` once something was requested,
+    ``backup_snapshot_id``); run() returns the rest of a successful result.
+    """
+
+    def __init__(self, client, params, deadline, check_mode=False, waiter=None, result=None):
+        self.client = client
+        self.params = params
+        self.deadline = deadline
+        self.check_mode = check_mode
+        self.waiter = waiter or Waiter()
+        self.result = {} if result is None else result
+        self.instance_id = params['instance_id']
+        self.request_id = None
+
+    def run(self):
+        view = self.preflight()
+        instance, snapshot = view['instance'], view['snapshot']
+        before = diff_state(instance, self.current_snapshot_id(instance, snapshot))
+        self.result['backup_snapshot_id'] = None
+        if not view['needed']:
+            after = before
+        elif self.check_mode:
+            after = {'instance_state': 'STOPPED' if instance['instance_state'] == 'STOPPED' else 'STOPPED or RUNNING',
+                     'snapshot_id': snapshot['snapshot_id'],
+                     'latest_operation': 'ApplyInstanceSnapshot of %s (not sent in check mode)' % snapshot['snapshot_id']}
+        else:
+            if self.params['backup']:
+                self.take_backup(snapshot)
+            instance, snapshot = self.roll_back(snapshot)
+            after = diff_state(instance, snapshot['snapshot_id'])
+        return {'changed': view['needed'], 'instance': instance, 'snapshot': snapshot, 'request_id': self.request_id,
+                'diff': {'before': before, 'after': after}}
+
+    # ---- pre-flight
+
+    def preflight(self):
+        """Wait until the instance (and a rolling-back snapshot) settle and nothing busy is denied, then check.
+
+        Returns the view of the deciding probe: ``instance``, ``snapshot`` and ``needed``.
+        """
+        what = 'instance %s to be ready for a rollback' % self.instance_id
+        return self.waiter.wait(what, self._preflight_probe, self.deadline, describe_view)
+
+    def _preflight_probe(self):
+        instance = get_instance(self.client, self.instance_id)
+        snapshot = self.resolve_snapshot(instance)
+        check_snapshot_disk(instance, snapshot)
+        view = {'instance': instance, 'snapshot': snapshot, 'needed': True}
+        if not settled(instance) or snapshot.get('snapshot_state') == 'ROLLBACKING':
+            return PENDING, view
+        check_snapshot_usable(instance, snapshot)
+        if already_applied(instance, snapshot):
+            return DONE, dict(view, needed=False)
+        check_power_state(instance, self.params['force'])
+        view['denials'] = blocking_denials(denied_actions(self.client, INSTANCE, self.instance_id),
+                                           denied_actions(self.client, SNAPSHOT, snapshot['snapshot_id']), self.params['backup'])
+        for item in view['denials']:
+            if classify(item.get('code')) == FATAL:
+                raise LighthouseError(item.get('code'), 'the cloud denies %s on %s %s: %s' % (
+                    item.get('action'), item['resource'], view[item['resource']]['%s_id' % item['resource']], item.get('message')))
+        # What is left is busy (another operation on the instance or its disk): wait for it to pass.
+        return (PENDING if view['denials'] else DONE), view
+
+    def resolve_snapshot(self, instance):
+        if self.params['snapshot_id'] is not None:
+            return get_snapshot(self.client, self.params['snapshot_id'])
+        name, disk_id = self.params['snapshot_name'], system_disk_of(instance).get('disk_id')
+        matches = snapshots_named(self.client, disk_id, name)
+        if len(matches) == 1:
+            return matches[0]
+        raise name_error(name, instance, matches, [] if matches else snapshots_of_disk(self.client, disk_id))
+
+    def current_snapshot_id(self, instance, target):
+        """The snapshot the instance is known to be on by the rule of already_applied(), or None."""
+        if already_applied(instance, target):
+            return target['snapshot_id']
+        if instance.get('instance_state') != 'STOPPED' or not is_rollback(instance.get('latest_operation')):
+            return None
+        disk_snapshots = snapshots_of_disk(self.client, system_disk_of(instance).get('disk_id'))
+        return next((item['snapshot_id'] for item in disk_snapshots if already_applied(instance, item)), None)
+
+    # ---- changes
+
+    def take_backup(self, snapshot):
+        name = self.params['backup_name'] or 'before-rollback-to-%s-%s' % (snapshot['snapshot_id'], time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
+        backup_id, request_id = create_snapshot(self.client, self.instance_id, self.deadline, name=name, waiter=self.waiter)
+        self.result.update(changed=True, backup_snapshot_id=backup_id)
+        wait_snapshot_created(self.client, backup_id, request_id, self.deadline, self.waiter)
+
+    def roll_back(self, snapshot):
+        """Send ApplyInstanceSnapshot and (with ``wait``) wait for it; return the instance and snapshot after it."""
+        snapshot_id = snapshot['snapshot_id']
+        answer = self.client.call('ApplyInstanceSnapshot', {'InstanceId': self.instance_id, 'SnapshotId': snapshot_id},
+                                  settle=self._settle)
+        self.request_id = answer.get('RequestId')
+        self.result['changed'] = True
+        try:
+            if not self.params['wait']:
+                return get_instance(self.client, self.instance_id), get_snapshot(self.client, snapshot_id)
+            what = 'the rollback of instance %s to snapshot %s (request %s)' % (self.instance_id, snapshot_id, self.request_id)
+            view = self.waiter.wait(what, lambda: self._rollback_probe(snapshot_id), self.deadline, describe_view)
+            return view['instance'], view['snapshot']
+        except LighthouseError as err:
+            # A wait that fails or times out names the rollback it waited for.
+            err.request_id = err.request_id or self.request_id
+            raise
+
+    def _settle(self, error):
+        """The rollback was refused as busy: wait until the pre-flight passes again (it raises if it no longer does)."""
+        self.preflight()
+
+    def _rollback_probe(self, snapshot_id):
+        """DONE when the snapshot reports our rollback as SUCCESS and the instance has settled; FAILED at once."""
+        snapshot = get_snapshot(self.client, snapshot_id)
+        instance = get_instance(self.client, self.instance_id)
+        view = {'instance': instance, 'snapshot': snapshot}
+        statuses = (operation_status(snapshot, self.request_id), operation_status(instance, self.request_id))
+        if FAILED in statuses:
+            return FAILED, view
+        return (DONE if statuses[0] == DONE and settled(instance) else PENDING), view
+
+
+def main():
+    module = LighthouseModule(
+        argument_spec=dict(
+            instance_id=dict(type='str', required=True),
+            snapshot_id=dict(type='str'),
+            snapshot_name=dict(type='str'),
+            force=dict(type='bool', default=False),
+            backup=dict(type='bool', default=False),
+            backup_name=dict(type='str'),
+        ),
+        wait=True,
+        mutually_exclusive=[('snapshot_id', 'snapshot_name')],
+        required_one_of=[('snapshot_id', 'snapshot_name')],
+        supports_check_mode=True,
+    )
+    params = module.params
+    target = params['snapshot_id'] or repr(params['snapshot_name'])
+
+    def work(module):
+        check_options(params)  # before the client is built: bad options never reach a credential provider or the API
+        return Rollback(module.client, params, module.deadline, module.check_mode, result=module.result).run()
+
+    module.run(work, 'roll back instance %s to snapshot %s' % (params['instance_id'], target),
+               instance_id=params['instance_id'], snapshot_id=params['snapshot_id'], snapshot_name=params['snapshot_name'])
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,240 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fake_cloud import busy, instance, snapshot
+
+ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
+OPTIONS = dict(state='present', instance_id='lhins-00000001', snapshot_name='pre-deploy', snapshot_ids=None)
+MUTATING = ['CreateInstanceSnapshot', 'DeleteSnapshots']
+
+
+def present(run_module, name='pre-deploy', **args):
+    return run_module(lighthouse_snapshot.main, dict(ARGS, instance_id='lhins-00000001', snapshot_name=name, **args))
+
+
+def absent(run_module, **args):
+    return run_module(lighthouse_snapshot.main, dict(ARGS, state='absent', **args))
+
+
+def sent(cloud):
+    return [(action, params) for action, params in cloud.calls if action in MUTATING]
+
+
+# ---- local validation
+
+@pytest.mark.parametrize('changes', [
+    {},
+    {'snapshot_name': 'n' * 60},
+    {'state': 'absent', 'snapshot_ids': ['lhsnap-00000001'], 'snapshot_name': None, 'instance_id': None},
+])
+def test_check_options_accepts(changes):
+    lighthouse_snapshot.check_options(dict(OPTIONS, **changes))
+
+
+@pytest.mark.parametrize('changes, code, fragment', [
+    ({'instance_id': 'web-1'}, 'InvalidParameterValue.InstanceIdMalformed', "'web-1'"),
+    ({'state': 'absent', 'snapshot_ids': ['lhsnap-00000001', 'lhsnap-1']}, 'InvalidParameterValue.SnapshotIdMalformed', "'lhsnap-1'"),
+    ({'snapshot_name': 'n' * 61}, 'InvalidParameterValue.SnapshotNameTooLong', 'snapshot_name is 61 characters long'),
+    ({'snapshot_name': ''}, 'ClientError', 'snapshot_name must not be empty'),
+    ({'snapshot_ids': ['lhsnap-00000001']}, 'InvalidParameter.ParameterConflict', 'snapshot_ids is only used with state=absent'),
+])
+def test_check_options_refuses(changes, code, fragment):
+    with pytest.raises(LighthouseError) as caught:
+        lighthouse_snapshot.check_options(dict(OPTIONS, **changes))
+    assert caught.value.code == code
+    assert fragment in caught.value.message
+
+
+@pytest.mark.parametrize('operation, state, expected', [
+    ('CreateInstanceSnapshot', 'FAILED', True),
+    ('CreateInstanceSnapshot', 'SUCCESS', False),
+    ('CreateInstanceSnapshot', 'OPERATING', False),
+    ('RollbackInstanceSnapshot', 'FAILED', False),  # a failed rollback leaves the snapshot usable
+])
+def test_creation_failed(operation, state, expected):
+    assert lighthouse_snapshot.creation_failed({'latest_operation': operation, 'latest_operation_state': state}) is expected
+
+
+# ---- state=present
+
+def test_takes_a_snapshot_and_waits_until_it_is_normal(run_module, lighthouse):
+    lighthouse.add(instance(1), snapshot(1, name='baseline'))
+    result = present(run_module)
+    assert sent(lighthouse) == [('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotName': 'pre-deploy'})]
+    assert result['changed'] is True
+    snap = result['snapshot']
+    assert (snap['snapshot_name'], snap['snapshot_state'], snap['percent'], snap['disk_id']) == ('pre-deploy', 'NORMAL', 100, 'lhdisk-00000001')
+    assert snap['latest_operation_request_id'] == result['request_id']
+    assert result['diff'] == {'before': {'snapshot_name': 'pre-deploy', 'state': 'absent'},
+                              'after': {'snapshot_name': 'pre-deploy', 'state': 'present'}}
+    assert lighthouse.clock.now - 100 >= lighthouse.seconds['snapshot']
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_an_existing_snapshot_of_that_name_is_enough(run_module, lighthouse, check_mode):
+    lighthouse.add(instance(1), snapshot(1, name='pre-deploy'), snapshot(2, name='pre-deploy'), snapshot(3, disk=2, name='pre-deploy'))
+    result = present(run_module, _ansible_check_mode=check_mode)
+    assert result['changed'] is False
+    assert result['snapshot']['snapshot_id'] == 'lhsnap-00000002'  # the newer of the two on this disk
+    assert result['request_id'] is None
+    assert sent(lighthouse) == []
+
+
+@pytest.mark.parametrize('name', ['Pre-deploy', 'pre-deploy ', 'pre'])
+def test_only_the_exact_name_counts(run_module, lighthouse, name):
+    lighthouse.add(instance(1), snapshot(1, name=name))
+    assert present(run_module)['changed'] is True
+    assert len(sent(lighthouse)) == 1
+
+
+def test_a_snapshot_whose_creation_failed_does_not_count(run_module, lighthouse):
+    lighthouse.add(instance(1), snapshot(1, name='pre-deploy', LatestOperationState='FAILED'))
+    result = present(run_module)
+    assert result['changed'] is True
+    assert result['snapshot']['snapshot_id'] != 'lhsnap-00000001'
+
+
+def test_a_snapshot_still_being_created_is_waited_for(run_module, lighthouse):
+    creating = snapshot(1, name='pre-deploy', SnapshotState='CREATING', Percent=20, LatestOperationState='OPERATING')
+    lighthouse.add(instance(1), creating)
+    lighthouse.later(2, lambda: creating.update(SnapshotState='NORMAL', Percent=100, LatestOperationState='SUCCESS'))
+    result = present(run_module)
+    assert result['changed'] is False
+    assert result['snapshot']['snapshot_state'] == 'NORMAL'
+    assert sent(lighthouse) == []
+
+
+def test_check_mode_shows_what_it_would_take(run_module, lighthouse):
+    lighthouse.add(instance(1))
+    result = present(run_module, _ansible_check_mode=True)
+    assert result['changed'] is True
+    assert result['snapshot'] == {'snapshot_id': None, 'snapshot_name': 'pre-deploy', 'disk_id': 'lhdisk-00000001',
+                                  'disk_usage': 'SYSTEM_DISK', 'disk_size': 40}
+    assert sent(lighthouse) == []
+
+
+def test_without_wait_returns_the_snapshot_being_created(run_module, lighthouse):
+    lighthouse.add(instance(1))
+    result = present(run_module, wait=False)
+    assert result['snapshot']['snapshot_state'] == 'CREATING'
+    assert lighthouse.clock.sleeps == []
+
+
+def test_a_busy_disk_is_waited_out(run_module, lighthouse):
+    lighthouse.add(instance(1))
+    lighthouse.errors['CreateInstanceSnapshot'] = [busy('UnsupportedOperation.DiskBusy')]
+    result = present(run_module)
+    assert lighthouse.settled_errors == ['UnsupportedOperation.DiskBusy']
+    assert result['snapshot']['snapshot_state'] == 'NORMAL'
+
+
+def test_the_quota_error_names_the_instance_and_says_what_to_do(run_module, lighthouse):
+    lighthouse.add(instance(1))
+    lighthouse.errors['CreateInstanceSnapshot'] = [LighthouseError('LimitExceeded.SnapshotQuotaLimitExceeded', 'quota of 4 used up', 'req-quota')]
+    result = present(run_module)
+    assert result['failed'] is True
+    assert result.get('changed', False) is False
+    assert result['error_code'] == 'LimitExceeded.SnapshotQuotaLimitExceeded'
+    assert result['request_id'] == 'req-quota'
+    assert result['msg'] == ('Failed to create snapshot pre-deploy of instance lhins-00000001: the snapshot quota is used up '
+                             '(quota of 4 used up); delete snapshots that are no longer needed (state=absent) or raise the quota, then try again')
+
+
+def test_a_failed_creation_fails_at_once(run_module, lighthouse):
+    lighthouse.add(instance(1))
+    lighthouse.later(1, lambda: [item.update(LatestOperationState='FAILED') for item in lighthouse.snapshots.values()])
+    result = present(run_module)
+    assert result['error_code'] == 'OperationFailed'
+    assert result['changed'] is True
+    assert 'latest_operation_state=FAILED' in result['msg']
+    assert lighthouse.clock.now - 100 < 3
+
+
+def test_the_deadline_fails_saying_what_it_saw(run_module, lighthouse):
+    lighthouse.seconds['snapshot'] = 3600
+    lighthouse.add(instance(1))
+    result = present(run_module, wait_timeout=10)
+    assert result['error_code'] == 'WaitTimeout'
+    assert 'timed out after 10s waiting for the creation of snapshot lhsnap-' in result['msg']
+    assert 'last seen: snapshot_state=CREATING' in result['msg']
+
+
+# ---- state=absent
+
+def test_deletes_by_id_in_batches_of_10_skipping_unknown_ids(run_module, lighthouse):
+    lighthouse.add(*[snapshot(number) for number in range(1, 24)])
+    wanted = ['lhsnap-%08d' % number for number in range(1, 24)] + ['lhsnap-99999999']
+    result = absent(run_module, snapshot_ids=wanted)
+    assert [len(params['SnapshotIds']) for _action, params in sent(lighthouse)] == [10, 10, 3]
+    assert result['changed'] is True
+    assert result['snapshots'] == wanted[:23]
+    assert len(result['request_ids']) == 3
+    assert lighthouse.snapshots == {}
+
+
+def test_deletes_every_snapshot_of_the_instance_with_that_name(run_module, lighthouse):
+    lighthouse.add(instance(1), snapshot(1, name='old'), snapshot(2, name='old'), snapshot(3, name='keep'), snapshot(4, disk=2, name='old'))
+    result = absent(run_module, instance_id='lhins-00000001', snapshot_name='old', snapshot_ids=['lhsnap-00000001', 'lhsnap-00000003'])
+    assert result['snapshots'] == ['lhsnap-00000001', 'lhsnap-00000003', 'lhsnap-00000002']
+    assert sorted(lighthouse.snapshots) == ['lhsnap-00000004']
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_nothing_left_to_delete_is_no_change(run_module, lighthouse, check_mode):
+    lighthouse.add(instance(1), snapshot(1, name='keep'))
+    result = absent(run_module, instance_id='lhins-00000001', snapshot_name='old', snapshot_ids=['lhsnap-00000009'],
+                    _ansible_check_mode=check_mode)
+    assert (result['changed'], result['snapshots'], result['request_ids']) == (False, [], [])
+    assert sent(lighthouse) == []
+
+
+def test_check_mode_lists_what_it_would_delete(run_module, lighthouse):
+    lighthouse.add(snapshot(1), snapshot(2))
+    result = absent(run_module, snapshot_ids=['lhsnap-00000001', 'lhsnap-00000002'], _ansible_check_mode=True)
+    assert result['changed'] is True
+    assert result['snapshots'] == ['lhsnap-00000001', 'lhsnap-00000002']
+    assert result['diff'] == {'before': {'snapshots': ['lhsnap-00000001', 'lhsnap-00000002']}, 'after': {'snapshots': []}}
+    assert sent(lighthouse) == []
+    assert len(lighthouse.snapshots) == 2
+
+
+def test_a_snapshot_being_created_is_waited_for_before_it_is_deleted(run_module, lighthouse):
+    creating = snapshot(1, SnapshotState='CREATING', LatestOperationState='OPERATING')
+    lighthouse.add(creating, snapshot(2))
+    lighthouse.later(3, lambda: creating.update(SnapshotState='NORMAL', LatestOperationState='SUCCESS'))
+    result = absent(run_module, snapshot_ids=['lhsnap-00000001', 'lhsnap-00000002'])
+    assert result['changed'] is True
+    assert len(sent(lighthouse)) == 1
+    assert lighthouse.snapshots == {}
+    assert lighthouse.clock.now - 100 >= 3
+
+
+def test_a_busy_refusal_is_waited_out_and_the_delete_repeated(run_module, lighthouse):
+    lighthouse.add(snapshot(1))
+    lighthouse.errors['DeleteSnapshots'] = [busy('UnsupportedOperation.SnapshotBusy')]
+    result = absent(run_module, snapshot_ids=['lhsnap-00000001'])
+    assert lighthouse.settled_errors == ['UnsupportedOperation.SnapshotBusy']
+    assert result['snapshots'] == ['lhsnap-00000001']
+    assert lighthouse.snapshots == {}
+
+
+@pytest.mark.parametrize('args, fragment', [
+    ({'state': 'absent', 'instance_id': 'lhins-00000001'}, 'state is absent but any of the following are missing: snapshot_ids, snapshot_name'),
+    ({'state': 'absent', 'snapshot_name': 'old'}, "missing parameter(s) required by 'snapshot_name': instance_id"),
+    ({'instance_id': 'lhins-00000001'}, 'state is present but all of the following are missing: snapshot_name'),
+    ({'instance_id': 'lhins-00000001', 'snapshot_name': 'x' * 61}, 'snapshot_name is 61 characters long'),
+    ({'instance_id': 'lhins-1', 'snapshot_name': 'x'}, "malformed instance id(s): 'lhins-1'"),
+    ({'state': 'gone', 'snapshot_ids': ['lhsnap-00000001']}, 'value of state must be one of: present, absent, got: gone'),
+])
+def test_bad_input_fails_before_any_call(run_module, lighthouse, args, fragment):
+    result = run_module(lighthouse_snapshot.main, dict(ARGS, **args))
+    assert result['failed'] is True
+    assert fragment in result['msg']
+    assert lighthouse.calls == []

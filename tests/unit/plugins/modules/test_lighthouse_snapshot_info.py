@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot_info
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fake_cloud import instance, snapshot
+
+ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
+
+
+def listed(run_module, **args):
+    result = run_module(lighthouse_snapshot_info.main, dict(ARGS, **args))
+    return [item['snapshot_id'] for item in result['snapshots']]
+
+
+def sid(*numbers):
+    return ['lhsnap-%08d' % number for number in numbers]
+
+
+@pytest.fixture
+def region(lighthouse):
+    """Two instances; web-1 has snapshots 1-7 (7 is a data disk's), web-2 has 8 and 9."""
+    lighthouse.add(instance(1), instance(2))
+    lighthouse.add(*[snapshot(number, name='weekly-%d' % number) for number in range(1, 7)])
+    lighthouse.add(snapshot(7, name='weekly-1', DiskId='lhdisk-data0001', DiskUsage='DATA_DISK'),
+                   snapshot(8, disk=2, name='weekly-1'), snapshot(9, disk=2, name='busy', SnapshotState='CREATING'))
+    return lighthouse
+
+
+@pytest.mark.parametrize('args, expected', [
+    ({}, sid(9, 8, 7, 6, 5, 4, 3, 2, 1)),
+    ({'instance_id': 'lhins-00000001'}, sid(6, 5, 4, 3, 2, 1)),
+    ({'names': ['weekly-1']}, sid(8, 7, 1)),
+    ({'names': ['weekly-1'], 'instance_id': 'lhins-00000002'}, sid(8)),
+    ({'states': ['CREATING', 'ROLLBACKING']}, sid(9)),
+    ({'instance_id': 'lhins-00000002', 'states': ['NORMAL']}, sid(8)),
+    ({'snapshot_ids': sid(1, 9, 4, 1), 'states': ['NORMAL']}, sid(4, 1)),
+    ({'names': ['no-such-name']}, []),
+])
+def test_selects_newest_first(run_module, region, args, expected):
+    assert listed(run_module, **args) == expected
+
+
+def test_an_instance_means_the_snapshots_of_its_system_disk(run_module, region):
+    listed(run_module, instance_id='lhins-00000001')
+    assert region.calls[1] == ('DescribeSnapshots', {'Filters': [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}], 'Offset': 0, 'Limit': 100})
+
+
+def test_names_are_asked_for_five_at_a_time(run_module, region):
+    names = ['weekly-%d' % number for number in range(1, 8)]
+    assert listed(run_module, names=names, instance_id='lhins-00000001') == sid(6, 5, 4, 3, 2, 1)
+    filters = [params['Filters'] for action, params in region.calls if action == 'DescribeSnapshots']
+    assert filters == [[{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}, {'Name': 'snapshot-name', 'Values': names[:5]}],
+                       [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}, {'Name': 'snapshot-name', 'Values': names[5:]}]]
+
+
+def test_names_match_exactly_even_if_the_api_filter_does_not(run_module, region, monkeypatch):
+    describe = region._DescribeSnapshots
+    # An API that ignored the name filter (it sits after disk-id) would answer with every snapshot of the disk.
+    monkeypatch.setattr(region, '_DescribeSnapshots', lambda params: describe(dict(params, Filters=params['Filters'][:1])))
+    assert listed(run_module, names=['weekly-2'], instance_id='lhins-00000001') == sid(2)
+
+
+def test_check_mode_lists_the_same(run_module, region):
+    assert listed(run_module, _ansible_check_mode=True) == listed(run_module)
+
+
+@pytest.mark.parametrize('args, fragment', [
+    ({'snapshot_ids': sid(1), 'instance_id': 'lhins-00000001'}, 'parameters are mutually exclusive: snapshot_ids|instance_id'),
+    ({'snapshot_ids': sid(1), 'names': ['weekly-1']}, 'parameters are mutually exclusive: snapshot_ids|names'),
+    ({'instance_id': 'lhins-1'}, "Failed to describe snapshots: malformed instance id(s): 'lhins-1'"),
+    ({'snapshot_ids': ['snap-1']}, "Failed to describe snapshots: malformed snapshot id(s): 'snap-1'"),
+    ({'states': ['normal']}, 'value of states must be one or more of: NORMAL, CREATING, ROLLBACKING'),
+])
+def test_bad_input_fails_before_any_call(run_module, region, args, fragment):
+    result = run_module(lighthouse_snapshot_info.main, dict(ARGS, **args))
+    assert result['failed'] is True
+    assert fragment in result['msg']
+    assert region.calls == []
+
+
+def test_unknown_ids_fail_naming_them(run_module, region):
+    result = run_module(lighthouse_snapshot_info.main, dict(ARGS, snapshot_ids=sid(1, 99)))
+    assert result['error_code'] == 'ResourceNotFound.SnapshotIdNotFound'
+    assert result['msg'] == 'Failed to describe snapshots: snapshot lhsnap-00000099 not found in region ap-guangzhou'
+    assert result['snapshot_ids'] == sid(1, 99)

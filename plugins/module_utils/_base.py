@@ -93,7 +93,10 @@ class LighthouseModule:
             self.result.update(work(self) or {})
         except LighthouseError as err:
             self.result.update((name, value) for name, value in ids.items() if value is not None)
-            self.ansible.fail_json(msg='Failed to %s: %s' % (failure, err.message), error_code=err.code,
-                                   request_id=err.request_id, elapsed=self.elapsed(), **self.result)
+            # The error's own request id wins; without one, keep the id of the call the module last made.
+            request_id = err.request_id or self.result.pop('request_id', None)
+            self.result.update(msg='Failed to %s: %s' % (failure, err.message), error_code=err.code,
+                               request_id=request_id, elapsed=self.elapsed())
+            self.ansible.fail_json(**self.result)
         self.result.setdefault('changed', False)
         self.ansible.exit_json(elapsed=self.elapsed(), **self.result)

@@ -113,6 +113,16 @@ def test_failure_has_message_code_request_id_ids_and_partial_result(run_module):
     assert 'elapsed' in result
 
 
+@pytest.mark.parametrize('error_request_id, expected', [('req-error', 'req-error'), (None, 'req-earlier-call')])
+def test_failure_keeps_one_request_id_preferring_the_error_s_own(run_module, error_request_id, expected):
+    def work(module):
+        module.result['request_id'] = 'req-earlier-call'
+        raise LighthouseError('WaitTimeout', 'timed out', error_request_id)
+
+    result = run_module(module_running(work), ARGS)
+    assert (result['failed'], result['request_id']) == (True, expected)
+
+
 def test_failure_leaves_out_ids_that_are_not_set(run_module):
     def work(module):
         raise LighthouseError('AuthFailure.SignatureFailure', 'bad signature', 'req-8')

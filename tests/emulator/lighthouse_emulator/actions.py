@@ -214,9 +214,13 @@ class Lighthouse:
 
     # ---- operations
 
-    def run(self, action, request_id, owners, phases):
-        """Start an asynchronous operation of ``action``; an ``async_failed`` fault may make it fail."""
-        ids = {owner.resource.id for owner in owners}
+    def run(self, action, request_id, owners, phases, related=()):
+        """Start an asynchronous operation of ``action``; an ``async_failed`` fault may make it fail.
+
+        A fault's ``match`` is compared with the ids of the owners and of the ``related`` resources
+        (the instance a new snapshot is taken of).
+        """
+        ids = {owner.resource.id for owner in owners} | set(related)
         fail = self.faults.take(action, ids, ('async_failed',)) is not None
         self.engine.start(Operation(request_id, owners, phases, fail), iso(time.time()))
 
@@ -303,7 +307,8 @@ class Lighthouse:
         raise_if(self.create_snapshot_error(instance))
         disk = self.store.get('disk', region, _system_disk_id(instance))
         snapshot = self.new_snapshot(disk, params.get('SnapshotName'), params.get('Tags', []), time.time())
-        self.run('CreateInstanceSnapshot', request_id, [Owner(snapshot, 'CreateInstanceSnapshot', 0)], [self.snapshot_phase(snapshot)])
+        self.run('CreateInstanceSnapshot', request_id, [Owner(snapshot, 'CreateInstanceSnapshot', 0)], [self.snapshot_phase(snapshot)],
+                 related=[instance.id])
         return {'SnapshotId': snapshot.id}
 
     def delete_snapshots(self, region, params, request_id):

@@ -117,7 +117,9 @@ def test_async_failed_power_and_create(emu, seeded, error_of):
     settled = [emu.wait_settled(lambda i=i: emu.instance(i)) for i in ids]
     assert {i['InstanceId']: (i['InstanceState'], i['LatestOperationState']) for i in settled} == {
         ids[0]: ('STOPPED', 'SUCCESS'), ids[1]: ('RUNNING', 'FAILED')}
-    emu.fault('CreateInstanceSnapshot', kind='async_failed')
+    emu.fault('CreateInstanceSnapshot', kind='async_failed', match={'InstanceId': ids[1]})
+    spared_id = emu.call('CreateInstanceSnapshot', {'InstanceId': ids[0]})['SnapshotId']
+    assert emu.wait_settled(lambda: emu.snapshot(spared_id))['LatestOperationState'] == 'SUCCESS'
     snapshot_id = emu.call('CreateInstanceSnapshot', {'InstanceId': ids[1]})['SnapshotId']
     failed = emu.wait_fields(lambda: emu.snapshot(snapshot_id), LatestOperationState='FAILED')
     assert (failed['SnapshotState'], failed['Percent']) == ('NORMAL', 0)

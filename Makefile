@@ -12,7 +12,7 @@ COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
 
-.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint test demo clean
+.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint molecule test demo clean
 
 help:
 	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
@@ -66,7 +66,14 @@ integration: collection
 lint: venv
 	$(BIN)/ansible-lint
 
-test: sanity units emulator-tests integration lint
+# The role's scenarios (extensions/molecule); each starts an emulator whose instances are real SSH hosts on loopback.
+molecule: collection
+	cd $(COLLECTION) && PATH=$(BIN):$$PATH $(BIN)/molecule --base-config extensions/molecule/config.yml test --all
+
+demo: collection
+	PATH=$(BIN):$$PATH $(BIN)/python tests/utils/demo.py
+
+test: sanity units emulator-tests integration lint molecule
 
 clean:
 	rm -rf $(BUILD_ROOT) tests/output

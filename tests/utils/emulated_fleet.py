@@ -12,7 +12,7 @@ writes into DIR:
 
 - ``emulator.json``: url, pid, credentials and region, and the TENCENTCLOUD_* environment for the modules;
 - ``inventory.yml``: one host per instance, named like the instance, in the emulator's order, with
-  ansible_host/ansible_port/ansible_user/ansible_ssh_private_key_file, ``lighthouse_instance_id``,
+  ansible_host/ansible_port/ansible_user/ansible_ssh_private_key_file, ``lighthouse_instance_id``, ``lighthouse_region``,
   ``lighthouse_emulator_disk_dir`` (the directory that is the instance's system disk) and
   ``snapshot_rollback_marker_dir`` (a directory on that disk).
 
@@ -80,6 +80,7 @@ def inventory(state: dict) -> dict:
             'ansible_user': instance['ssh_user'],
             'ansible_ssh_private_key_file': instance['private_key'],
             'lighthouse_instance_id': instance['InstanceId'],
+            'lighthouse_region': instance['region'],
             'lighthouse_emulator_disk_dir': instance['disk_dir'],
             # The role's completion marker is then real guest state: a rollback of the disk removes it.
             'snapshot_rollback_marker_dir': os.path.join(instance['disk_dir'], 'var', 'lib', 'tencentcloud-lighthouse'),
@@ -100,8 +101,9 @@ def start(directory: str, instances: int = 3, time_scale: float = 0.05) -> dict:
     url = _wait_listening(process, files['emulator.out'], files['emulator.log'])
     facts = {
         'url': url, 'pid': process.pid, 'secret_id': SECRET_ID, 'secret_key': SECRET_KEY, 'region': REGION,
+        # No TENCENTCLOUD_REGION: as with the inventory plugin, each host's lighthouse_region names it.
         'environment': {'TENCENTCLOUD_SECRET_ID': SECRET_ID, 'TENCENTCLOUD_SECRET_KEY': SECRET_KEY,
-                        'TENCENTCLOUD_REGION': REGION, 'TENCENTCLOUD_LIGHTHOUSE_ENDPOINT': url},
+                        'TENCENTCLOUD_LIGHTHOUSE_ENDPOINT': url},
         'inventory': files['inventory.yml'],
     }
     with open(files['emulator.json'], 'w', encoding='utf-8') as handle:

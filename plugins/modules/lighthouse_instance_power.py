@@ -62,6 +62,10 @@ notes:
     and with O(wait=false).
   - Only V(RUNNING) and V(STOPPED) instances can be acted on. If any instance is in another state (such as
     V(SHUTDOWN) or V(RESCUE_MODE)), the task fails naming it, before any change.
+  - A call refused because an instance is busy (such as C(UnsupportedOperation.LatestOperationUnfinished)) is not
+    simply sent again. Its instances are waited for until they settle, within O(wait_timeout), and judged again by the
+    state they settle in, so the call is sent again only for those that still need it; C(changed) reports only calls
+    that were accepted.
   - O(state=restarted) always reports a change, because a restart cannot be seen in the instance's state afterwards.
   - Waiting matches each instance's latest operation by the RequestId of the call that changed it, so an older
     successful operation is never mistaken for this one. An operation the cloud reports as FAILED fails the task at
@@ -126,7 +130,7 @@ elapsed:
 """
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     PAGE_SIZE,
     chunks,
@@ -200,23 +204,36 @@ def wait_until_settled(client, instance_ids, deadline):
     return wait_instances(client, instance_ids, settled_status, what, deadline, Waiter())
 
 
-def settler(client, instance_ids, deadline):
-    """Client.call's `settle` for a batch refused as busy: wait until its instances have settled."""
-    return lambda _error: wait_until_settled(client, instance_ids, deadline)
+def calls(instance_ids, actions):
+    """[(action, batch)] for the instances that need an action: one batch of at most 100 per call, in sending order."""
+    return [(action, batch) for action in sorted(set(actions.values()) - {None})
+            for batch in chunks([instance_id for instance_id in instance_ids if actions[instance_id] == action], PAGE_SIZE)]
 
 
 def send(module, instance_ids, actions):
-    """Send each action for its instances, at most 100 a call; return {instance_id: RequestId of its call}."""
+    """Send each action for its instances, at most 100 a call; return {instance_id: RequestId of its call}.
+
+    A call refused because its instances are busy is not repeated as it was: once they have settled, they are
+    described and planned again, and only those that still need an action are sent one.
+    """
     request_of = {}
-    for action in sorted(set(actions.values()) - {None}):
-        for batch in chunks([instance_id for instance_id in instance_ids if actions[instance_id] == action], PAGE_SIZE):
-            params = {'InstanceIds': batch}
-            if action in STOPPING_ACTIONS:
-                params['StopType'] = module.params['stop_type']
-            request_id = module.client.call(action, params, settle=settler(module.client, batch, module.deadline))['RequestId']
-            module.result['request_ids'].append(request_id)
-            module.result['changed'] = True
-            request_of.update(dict.fromkeys(batch, request_id))
+    pending = calls(instance_ids, actions)
+    while pending:
+        action, batch = pending.pop(0)
+        params = {'InstanceIds': batch}
+        if action in STOPPING_ACTIONS:
+            params['StopType'] = module.params['stop_type']
+        try:
+            request_id = module.client.call(action, params)['RequestId']
+        except LighthouseError as err:
+            if err.kind != BUSY or module.deadline.expired():
+                raise
+            instances = wait_until_settled(module.client, batch, module.deadline)
+            pending[:0] = calls(batch, plan(instances, module.params['state']))
+            continue
+        module.result['request_ids'].append(request_id)
+        module.result['changed'] = True
+        request_of.update(dict.fromkeys(batch, request_id))
     return request_of
 
 

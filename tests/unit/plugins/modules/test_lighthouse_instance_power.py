@@ -168,13 +168,73 @@ def test_the_deadline_fails_saying_what_it_saw(run_module, lighthouse):
     assert result['instance_ids'] == ids(1)
 
 
-def test_a_busy_refusal_is_waited_out_and_the_call_repeated(run_module, lighthouse):
-    lighthouse.add(instance(1, 'STOPPED'))
-    lighthouse.errors['StartInstances'] = [busy('UnsupportedOperation.LatestOperationUnfinished')]
-    result = run(run_module, 'running', ids(1))
-    assert lighthouse.settled_errors == ['UnsupportedOperation.LatestOperationUnfinished']
-    assert [action for action, _params in mutations(lighthouse)] == ['StartInstances', 'StartInstances']
+def refused_as_busy(lighthouse, action, meanwhile):
+    """The next `action` call is refused as busy; `meanwhile()`, another client's doing, happens as it is sent."""
+    def hook():
+        del lighthouse.hooks[action]
+        meanwhile()
+    lighthouse.errors[action] = [busy('UnsupportedOperation.LatestOperationUnfinished')]
+    lighthouse.hooks[action] = hook
+
+
+def elsewhere(lighthouse, target, operation, during, after):
+    """Another client's `operation` on `target`: the instance is `during` now and `after` it 3 seconds later."""
+    target.update(InstanceState=during, LatestOperation=operation, LatestOperationState='OPERATING', LatestOperationRequestId='req-elsewhere')
+    lighthouse.later(3, lambda: target.update(InstanceState=after, LatestOperationState='SUCCESS'))
+
+
+@pytest.mark.parametrize('state, current, operation, during, after', [
+    ('stopped', 'RUNNING', 'StopInstances', 'STOPPING', 'STOPPED'),
+    ('running', 'STOPPED', 'StartInstances', 'STARTING', 'RUNNING'),
+])
+def test_a_busy_refusal_whose_instance_gets_there_meanwhile_sends_nothing_more(run_module, lighthouse, state, current, operation, during, after):
+    target = instance(1, current)
+    lighthouse.add(target)
+    refused_as_busy(lighthouse, operation, lambda: elsewhere(lighthouse, target, operation, during, after))
+    result = run(run_module, state, ids(1))
+    assert 'failed' not in result
+    assert [action for action, _params in mutations(lighthouse)] == [operation]
+    assert (result['changed'], result['request_ids']) == (False, [])
+    assert result['instances'][0]['instance_state'] == after
+    assert result['instances'][0]['latest_operation_request_id'] == 'req-elsewhere'
+    assert lighthouse.clock.now - 100 >= 3
+
+
+def test_a_busy_refusal_is_waited_out_and_sent_again_only_where_still_needed(run_module, lighthouse):
+    first, second = instance(1, 'RUNNING'), instance(2, 'RUNNING')
+    lighthouse.add(first, second)
+
+    def meanwhile():
+        elsewhere(lighthouse, first, 'StopInstances', 'STOPPING', 'STOPPED')
+        elsewhere(lighthouse, second, 'RebootInstances', 'REBOOTING', 'RUNNING')
+    refused_as_busy(lighthouse, 'StopInstances', meanwhile)
+    result = run(run_module, 'stopped', ids(1, 2), stop_type='HARD')
+    assert mutations(lighthouse) == [('StopInstances', {'InstanceIds': ids(1, 2), 'StopType': 'HARD'}),
+                                     ('StopInstances', {'InstanceIds': ids(2), 'StopType': 'HARD'})]
+    assert result['changed'] is True
+    assert [item['instance_state'] for item in result['instances']] == ['STOPPED', 'STOPPED']
+    assert [item['latest_operation_request_id'] for item in result['instances']] == ['req-elsewhere'] + result['request_ids']
+
+
+def test_a_busy_restart_is_planned_again_by_the_state_its_instance_settles_in(run_module, lighthouse):
+    target = instance(1, 'RUNNING')
+    lighthouse.add(target)
+    refused_as_busy(lighthouse, 'RebootInstances', lambda: elsewhere(lighthouse, target, 'StopInstances', 'STOPPING', 'STOPPED'))
+    result = run(run_module, 'restarted', ids(1))
+    assert [action for action, _params in mutations(lighthouse)] == ['RebootInstances', 'StartInstances']
+    assert result['changed'] is True
     assert result['instances'][0]['instance_state'] == 'RUNNING'
+
+
+def test_a_busy_refusal_whose_instance_settles_where_no_action_applies_fails_unchanged(run_module, lighthouse):
+    target = instance(1, 'RUNNING')
+    lighthouse.add(target)
+    refused_as_busy(lighthouse, 'StopInstances', lambda: elsewhere(lighthouse, target, 'EnterRescueMode', 'ENTER_RESCUE_MODE', 'RESCUE_MODE'))
+    result = run(run_module, 'stopped', ids(1))
+    assert result['error_code'] == 'UnsupportedOperation.InvalidInstanceState'
+    assert result['msg'].endswith('but lhins-00000001 is RESCUE_MODE')
+    assert (result.get('changed', False), result['request_ids']) == (False, [])
+    assert len(mutations(lighthouse)) == 1
 
 
 @pytest.mark.parametrize('args, fragment', [

@@ -200,12 +200,6 @@ def settled(resource):
             and resource.get('snapshot_state') not in TRANSITIONAL_SNAPSHOT_STATES)
 
 
-def wait_settled(client, kind, resource_id, deadline, waiter=None):
-    """Wait until settled() holds for the resource; return it. Raises WaitTimeoutError at the deadline."""
-    probe = _probe(client, kind, resource_id, lambda resource: DONE if settled(resource) else PENDING)
-    return (waiter or Waiter()).wait('%s %s to finish its current operation' % (kind.noun, resource_id), probe, deadline)
-
-
 def wait_operation(client, kind, resource_id, request_id, deadline, waiter=None, what=None):
     """Wait until the resource reports the operation started by `request_id` as SUCCESS; return the resource.
 

@@ -74,6 +74,32 @@ class Retry:
                 self._sleep(delay)
             attempt += 1
 
+    def send_replanned(self, requests, send, replan, deadline):
+        """send(request) for each of `requests` in turn; a request refused as busy is planned again, not repeated.
+
+        On a busy refusal, replan(request) waits for the request's resources to settle, looks at them again
+        and returns the requests still needed in its place, none when another client got there meanwhile.
+        Those are sent after a pause of delay() (the n-th refusal pausing as the n-th retry does). Other
+        errors, and a busy refusal at the deadline or whose pause would pass it, are raised.
+        """
+        pending = list(requests)
+        refusals = 0
+        while pending:
+            request = pending.pop(0)
+            try:
+                send(request)
+            except LighthouseError as err:
+                if err.kind != BUSY or deadline.expired():
+                    raise
+                refusals += 1
+                replanned = replan(request)
+                if replanned:
+                    delay = self.delay(refusals)
+                    if _passes(deadline, delay):
+                        raise
+                    self._sleep(delay)
+                pending[:0] = replanned
+
 
 def _retryable(err, idempotent):
     if err.kind == THROTTLED:

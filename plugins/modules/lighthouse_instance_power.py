@@ -130,7 +130,7 @@ elapsed:
 """
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     PAGE_SIZE,
     chunks,
@@ -138,6 +138,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     operation_status,
     settled,
 )
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter, summarize
 
 # (state asked for, settled instance state) -> the action that gets there, None when it is there already.
@@ -214,26 +215,25 @@ def send(module, instance_ids, actions):
     """Send each action for its instances, at most 100 a call; return {instance_id: RequestId of its call}.
 
     A call refused because its instances are busy is not repeated as it was: once they have settled, they are
-    described and planned again, and only those that still need an action are sent one.
+    described and planned again, and only those that still need an action are sent one, after a short pause.
     """
     request_of = {}
-    pending = calls(instance_ids, actions)
-    while pending:
-        action, batch = pending.pop(0)
+
+    def send_call(call):
+        action, batch = call
         params = {'InstanceIds': batch}
         if action in STOPPING_ACTIONS:
             params['StopType'] = module.params['stop_type']
-        try:
-            request_id = module.client.call(action, params)['RequestId']
-        except LighthouseError as err:
-            if err.kind != BUSY or module.deadline.expired():
-                raise
-            instances = wait_until_settled(module.client, batch, module.deadline)
-            pending[:0] = calls(batch, plan(instances, module.params['state']))
-            continue
+        request_id = module.client.call(action, params)['RequestId']
         module.result['request_ids'].append(request_id)
         module.result['changed'] = True
         request_of.update(dict.fromkeys(batch, request_id))
+
+    def replan(call):
+        batch = call[1]
+        return calls(batch, plan(wait_until_settled(module.client, batch, module.deadline), module.params['state']))
+
+    Retry().send_replanned(calls(instance_ids, actions), send_call, replan, module.deadline)
     return request_of
 
 

@@ -71,6 +71,9 @@ notes:
     that are no longer needed (O(state=absent)) and try again.
   - A busy instance or disk (an operation or another snapshot in progress) is waited out, within O(wait_timeout),
     before the snapshot is taken.
+  - A DeleteSnapshots call refused because a snapshot is busy is not simply sent again. Its snapshots are waited for
+    until they settle, within O(wait_timeout), and looked up again; the call is sent again, after a short pause, only
+    for those that still exist. C(changed) reports only calls that were accepted.
 """
 
 EXAMPLES = r"""
@@ -157,9 +160,10 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     get_instance,
     settled,
     snapshots_named,
-    wait_settled,
     wait_snapshot_created,
 )
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING, Waiter, summarize
 
 MAX_DELETE_IDS = 10  # snapshot ids per DeleteSnapshots call
 QUOTA_EXCEEDED = 'LimitExceeded.SnapshotQuotaLimitExceeded'
@@ -224,14 +228,15 @@ def ensure_present(module):
 
 
 def wait_until_settled(client, snapshot_ids, deadline):
-    """Wait until none of the snapshots is being created or rolled back."""
-    for snapshot_id in snapshot_ids:
-        wait_settled(client, SNAPSHOT, snapshot_id, deadline)
+    """Wait until none of the snapshots is being created or rolled back; return those that still exist."""
+    def probe():
+        found = describe(client, SNAPSHOT, snapshot_ids, missing_ok=True)
+        return (DONE if all(settled(item) for item in found) else PENDING), found
 
+    def busy(found):
+        return '; '.join('%s: %s' % (item['snapshot_id'], summarize(item)) for item in found if not settled(item))
 
-def settler(client, snapshot_ids, deadline):
-    """Client.call's `settle` for a DeleteSnapshots refused as busy: wait until its snapshots have settled."""
-    return lambda _error: wait_until_settled(client, snapshot_ids, deadline)
+    return Waiter().wait('snapshot(s) %s to finish their current operations' % ', '.join(snapshot_ids), probe, deadline, busy)
 
 
 def ensure_absent(module):
@@ -245,10 +250,18 @@ def ensure_absent(module):
     if module.check_mode:
         return {'changed': bool(snapshot_ids)}
     wait_until_settled(client, [item['snapshot_id'] for item in targets if not settled(item)], module.deadline)
-    for batch in chunks(snapshot_ids, MAX_DELETE_IDS):
-        answer = client.call('DeleteSnapshots', {'SnapshotIds': batch}, settle=settler(client, batch, module.deadline))
+
+    def delete(batch):
+        answer = client.call('DeleteSnapshots', {'SnapshotIds': batch})
         module.result['request_ids'].append(answer['RequestId'])
         module.result['changed'] = True
+
+    def replan(batch):
+        """A DeleteSnapshots refused as busy: once its snapshots have settled, delete those another client has not."""
+        left = [item['snapshot_id'] for item in wait_until_settled(client, batch, module.deadline)]
+        return [left] if left else []
+
+    Retry().send_replanned(chunks(snapshot_ids, MAX_DELETE_IDS), delete, replan, module.deadline)
     return None
 
 

@@ -19,6 +19,10 @@ description:
     do not forbid the rollback. Any of these failing fails the task without a rollback.
   - An instance or snapshot in a transitional state (for example V(STOPPING), or a rollback in progress), or a
     disk the cloud reports as busy, is waited for until it settles, within O(wait_timeout), and then judged.
+  - A rollback refused because the instance or its disk is busy is not simply sent again. Once they have settled,
+    every pre-flight check runs again; the rollback is sent again, after a short pause, only if it is still needed.
+    If the instance is by then on the snapshot (another client rolled it back meanwhile), nothing more is sent and
+    the task reports C(changed=false), unless a backup snapshot was taken.
   - A rollback is matched by the RequestId of the call that started it; an earlier rollback's success is never
     taken for this one. A rollback the cloud reports as V(FAILED) fails the task at once.
 author:
@@ -302,6 +306,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     snapshots_of_disk,
     wait_snapshot_created,
 )
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter, summarize
 
 CREATE_SNAPSHOT = 'CreateInstanceSnapshot'
@@ -427,12 +432,13 @@ class Rollback:
     ``backup_snapshot_id``); run() returns the rest of a successful result.
     """
 
-    def __init__(self, client, params, deadline, check_mode=False, waiter=None, result=None):
+    def __init__(self, client, params, deadline, check_mode=False, waiter=None, result=None, retry=None):
         self.client = client
         self.params = params
         self.deadline = deadline
         self.check_mode = check_mode
         self.waiter = waiter or Waiter()
+        self.retry = retry or Retry()
         self.result = {} if result is None else result
         self.instance_id = params['instance_id']
         self.request_id = None
@@ -442,6 +448,7 @@ class Rollback:
         instance, snapshot = view['instance'], view['snapshot']
         before = diff_state(instance, self.current_snapshot_id(instance, snapshot))
         self.result['backup_snapshot_id'] = None
+        changed = view['needed']
         if not view['needed']:
             after = before
         elif self.check_mode:
@@ -453,7 +460,8 @@ class Rollback:
                 self.take_backup(snapshot)
             instance, snapshot = self.roll_back(snapshot)
             after = diff_state(instance, snapshot['snapshot_id'])
-        return {'changed': view['needed'], 'instance': instance, 'snapshot': snapshot, 'request_id': self.request_id,
+            changed = self.result.get('changed', False)
+        return {'changed': changed, 'instance': instance, 'snapshot': snapshot, 'request_id': self.request_id,
                 'diff': {'before': before, 'after': after}}
 
     # ---- pre-flight
@@ -513,12 +521,25 @@ class Rollback:
         wait_snapshot_created(self.client, backup_id, request_id, self.deadline, self.waiter)
 
     def roll_back(self, snapshot):
-        """Send ApplyInstanceSnapshot and (with ``wait``) wait for it; return the instance and snapshot after it."""
+        """Send ApplyInstanceSnapshot and (with ``wait``) wait for it; return the instance and snapshot after it.
+
+        A request refused as busy is sent again only if the pre-flight, run again once the instance has settled, still
+        finds the rollback needed; if not, nothing is sent and the instance and snapshot are returned as it saw them.
+        """
         snapshot_id = snapshot['snapshot_id']
-        answer = self.client.call('ApplyInstanceSnapshot', {'InstanceId': self.instance_id, 'SnapshotId': snapshot_id},
-                                  settle=self._settle)
-        self.request_id = answer.get('RequestId')
-        self.result['changed'] = True
+        view = {'needed': True}
+
+        def send(request):
+            self.request_id = self.client.call('ApplyInstanceSnapshot', request).get('RequestId')
+            self.result['changed'] = True
+
+        def replan(request):
+            view.update(self.preflight())
+            return [request] if view['needed'] else []
+
+        self.retry.send_replanned([{'InstanceId': self.instance_id, 'SnapshotId': snapshot_id}], send, replan, self.deadline)
+        if not view['needed']:
+            return view['instance'], view['snapshot']
         try:
             if not self.params['wait']:
                 return get_instance(self.client, self.instance_id), get_snapshot(self.client, snapshot_id)
@@ -529,10 +550,6 @@ class Rollback:
             # A wait that fails or times out names the rollback it waited for.
             err.request_id = err.request_id or self.request_id
             raise
-
-    def _settle(self, error):
-        """The rollback was refused as busy: wait until the pre-flight passes again (it raises if it no longer does)."""
-        self.preflight()
 
     def _rollback_probe(self, snapshot_id):
         """DONE when the snapshot reports our rollback as SUCCESS and the instance has settled; FAILED at once."""

@@ -14,6 +14,7 @@ class FakeClock:
     def __init__(self):
         self.now = 100.0
         self.sleeps = []
+        self.pauses = []
 
     def __call__(self):
         return self.now
@@ -21,6 +22,11 @@ class FakeClock:
     def sleep(self, seconds):
         self.sleeps.append(seconds)
         self.now += seconds
+
+    def pause(self, seconds):
+        """A sleep that is also recorded in `pauses`: give it to a Retry to tell its pauses from the waits."""
+        self.pauses.append(seconds)
+        self.sleep(seconds)
 
 
 class Scripted:

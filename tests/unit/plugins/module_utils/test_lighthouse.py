@@ -27,7 +27,6 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     snake_case,
     snapshots_of_disk,
     wait_operation,
-    wait_settled,
 )
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Deadline, NoopWaiter, Waiter
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeApi, Timeline, instance
@@ -298,19 +297,3 @@ def test_wait_operation_with_the_noop_waiter_asks_nothing(clock):
     api = Timeline({'SnapshotSet': [OLDER]})
     assert wait_operation(api, SNAPSHOT, 'lhsnap-00000001', 'req-ours', Deadline(5, clock), NoopWaiter()) is None
     assert api.calls == []
-
-
-def test_wait_settled_returns_the_settled_instance(clock):
-    stopping = instance(1, InstanceState='STOPPING', LatestOperation='StopInstances', LatestOperationState='OPERATING')
-    stopped = dict(stopping, InstanceState='STOPPED', LatestOperationState='SUCCESS')
-    api = Timeline({'InstanceSet': [stopping]}, {'InstanceSet': [stopping]}, {'InstanceSet': [stopped]})
-    assert wait_settled(api, INSTANCE, 'lhins-00000001', Deadline(60, clock), Waiter(sleep=clock.sleep))['instance_state'] == 'STOPPED'
-    assert len(api.calls) == 3
-
-
-def test_wait_settled_times_out_clearly(clock):
-    api = Timeline({'InstanceSet': [instance(1, InstanceState='STARTING', LatestOperationState='OPERATING')]})
-    with pytest.raises(WaitTimeoutError) as caught:
-        wait_settled(api, INSTANCE, 'lhins-00000001', Deadline(2, clock), Waiter(sleep=clock.sleep))
-    assert caught.value.message.startswith('timed out after 2s waiting for instance lhins-00000001 to finish its current operation; '
-                                           'last seen: instance_state=STARTING')

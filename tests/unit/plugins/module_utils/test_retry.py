@@ -138,3 +138,96 @@ def test_fatal_error_while_waiting_out_busy_is_raised_at_once(clock):
 def test_waiting_out_busy_needs_a_deadline(clock):
     with pytest.raises(ValueError):
         retry(clock).call_when_busy(Scripted(BUSY), lambda err: None, None)
+
+
+# ---- send_replanned: a busy refusal is planned again, not repeated blindly
+
+class Sender:
+    """send() for send_replanned: records what it is given; requests named in `refuse` raise the next of its errors."""
+
+    def __init__(self, **refuse):
+        self.refuse = refuse
+        self.sent = []
+
+    def __call__(self, request):
+        self.sent.append(request)
+        if self.refuse.get(request):
+            raise self.refuse[request].pop(0)
+
+
+def test_send_replanned_sends_every_request_in_order_without_replanning_or_pausing(clock):
+    send = Sender()
+    retry(clock).send_replanned(['a', 'b'], send, lambda request: pytest.fail('replanned'), Deadline(60, clock))
+    assert send.sent == ['a', 'b']
+    assert clock.sleeps == []
+
+
+def test_send_replanned_sends_what_the_replan_still_needs_in_place_of_a_busy_request_after_a_pause(clock):
+    send = Sender(a=[BUSY])
+    replanned = []
+
+    def replan(request):
+        replanned.append((request, clock.now))
+        return ['a2', 'a3']
+
+    retry(clock, rand=1.0).send_replanned(['a', 'b'], send, replan, Deadline(60, clock))
+    assert send.sent == ['a', 'a2', 'a3', 'b']
+    assert replanned == [('a', 100.0)]
+    assert clock.sleeps == [0.5]  # delay(1) with the jitter at the top
+
+
+def test_send_replanned_sends_nothing_more_and_does_not_pause_when_the_replan_needs_nothing(clock):
+    send = Sender(a=[BUSY])
+    retry(clock).send_replanned(['a', 'b'], send, lambda request: [], Deadline(60, clock))
+    assert send.sent == ['a', 'b']
+    assert clock.sleeps == []
+
+
+def test_send_replanned_pauses_longer_after_each_refusal(clock):
+    send = Sender(a=[BUSY, BUSY])
+    retry(clock, rand=1.0).send_replanned(['a'], send, lambda request: [request], Deadline(60, clock))
+    assert send.sent == ['a', 'a', 'a']
+    assert clock.sleeps == [0.5, 1.0]
+
+
+def test_send_replanned_raises_other_errors_without_replanning(clock):
+    fatal = LighthouseError('UnsupportedOperation.InvalidInstanceState', 'wrong state', 'req-s')
+    send = Sender(a=[fatal])
+    with pytest.raises(LighthouseError) as caught:
+        retry(clock).send_replanned(['a', 'b'], send, lambda request: pytest.fail('replanned'), Deadline(60, clock))
+    assert caught.value is fatal
+    assert send.sent == ['a']
+
+
+def test_send_replanned_raises_a_replan_failure(clock):
+    timeout = WaitTimeoutError('lhins-aaaaaaaa to settle', 10, 'instance_state=STOPPING')
+
+    def replan(request):
+        raise timeout
+
+    with pytest.raises(WaitTimeoutError) as caught:
+        retry(clock).send_replanned(['a'], Sender(a=[BUSY]), replan, Deadline(10, clock))
+    assert caught.value is timeout
+
+
+def test_send_replanned_raises_the_busy_error_rather_than_pause_past_the_deadline(clock):
+    deadline = Deadline(10, clock)
+
+    def replan(request):
+        clock.sleep(9.8)  # settling took nearly all the time there was
+        return [request]
+
+    send = Sender(a=[BUSY])
+    with pytest.raises(LighthouseError) as caught:
+        retry(clock, rand=1.0).send_replanned(['a'], send, replan, deadline)
+    assert caught.value is BUSY
+    assert send.sent == ['a']
+    assert clock.sleeps == [9.8]
+
+
+def test_send_replanned_raises_the_busy_error_at_the_deadline_without_replanning(clock):
+    deadline = Deadline(10, clock)
+    clock.sleep(10)
+    with pytest.raises(LighthouseError) as caught:
+        retry(clock).send_replanned(['a'], Sender(a=[BUSY]), lambda request: pytest.fail('replanned'), deadline)
+    assert caught.value is BUSY

@@ -10,8 +10,9 @@ import pytest
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _base, _lighthouse
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
-from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_instance_power
+from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_instance_power, lighthouse_snapshot, lighthouse_snapshot_apply
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fake_cloud import FakeCloud
 
 # Power actions: the instance state while one runs, the state it ends in, and its duration key.
@@ -79,10 +80,15 @@ class FullCloud(FakeCloud):
 
 @pytest.fixture
 def fake_time(monkeypatch, clock):
-    """Every Deadline and Waiter a module makes runs on the FakeClock: waits take no real time."""
+    """Every Deadline, Waiter and Retry a module makes runs on the FakeClock: waits take no real time.
+
+    A Retry's pauses are recorded in ``clock.pauses``; its jitter is fixed at the top of the range.
+    """
     monkeypatch.setattr(_base, 'Deadline', lambda timeout: Deadline(timeout, clock))
-    for namespace in (_base, _lighthouse, lighthouse_instance_power):
+    for namespace in (_base, _lighthouse, lighthouse_instance_power, lighthouse_snapshot):
         monkeypatch.setattr(namespace, 'Waiter', lambda: Waiter(sleep=clock.sleep))
+    for namespace in (lighthouse_instance_power, lighthouse_snapshot, lighthouse_snapshot_apply):
+        monkeypatch.setattr(namespace, 'Retry', lambda: Retry(sleep=clock.pause, rand=lambda: 1.0))
     return clock
 
 

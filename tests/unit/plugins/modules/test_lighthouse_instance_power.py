@@ -198,6 +198,7 @@ def test_a_busy_refusal_whose_instance_gets_there_meanwhile_sends_nothing_more(r
     assert result['instances'][0]['instance_state'] == after
     assert result['instances'][0]['latest_operation_request_id'] == 'req-elsewhere'
     assert lighthouse.clock.now - 100 >= 3
+    assert lighthouse.clock.pauses == []  # nothing more to send, so no pause
 
 
 def test_a_busy_refusal_is_waited_out_and_sent_again_only_where_still_needed(run_module, lighthouse):
@@ -214,6 +215,20 @@ def test_a_busy_refusal_is_waited_out_and_sent_again_only_where_still_needed(run
     assert result['changed'] is True
     assert [item['instance_state'] for item in result['instances']] == ['STOPPED', 'STOPPED']
     assert [item['latest_operation_request_id'] for item in result['instances']] == ['req-elsewhere'] + result['request_ids']
+    assert lighthouse.clock.pauses == [0.5]
+
+
+def test_a_busy_refusal_of_instances_that_already_look_settled_is_sent_again_after_a_pause(run_module, lighthouse):
+    lighthouse.add(instance(1, 'RUNNING'))
+    sent_at = []
+    lighthouse.hooks['StopInstances'] = lambda: sent_at.append(lighthouse.clock.now)
+    lighthouse.errors['StopInstances'] = [busy('UnsupportedOperation.LatestOperationUnfinished')]
+    result = run(run_module, 'stopped', ids(1))
+    assert [action for action, _params in mutations(lighthouse)] == ['StopInstances', 'StopInstances']
+    assert lighthouse.clock.pauses == [0.5]
+    assert sent_at[1] - sent_at[0] == 0.5
+    assert (result['changed'], len(result['request_ids'])) == (True, 1)
+    assert result['instances'][0]['instance_state'] == 'STOPPED'
 
 
 def test_a_busy_restart_is_planned_again_by_the_state_its_instance_settles_in(run_module, lighthouse):

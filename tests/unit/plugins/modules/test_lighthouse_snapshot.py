@@ -216,13 +216,50 @@ def test_a_snapshot_being_created_is_waited_for_before_it_is_deleted(run_module,
     assert lighthouse.clock.now - 100 >= 3
 
 
-def test_a_busy_refusal_is_waited_out_and_the_delete_repeated(run_module, lighthouse):
-    lighthouse.add(snapshot(1))
+def refused_as_busy(lighthouse, meanwhile):
+    """The next DeleteSnapshots is refused as busy; `meanwhile()`, another client's doing, happens as it is sent."""
+    def hook():
+        del lighthouse.hooks['DeleteSnapshots']
+        meanwhile()
     lighthouse.errors['DeleteSnapshots'] = [busy('UnsupportedOperation.SnapshotBusy')]
+    lighthouse.hooks['DeleteSnapshots'] = hook
+
+
+def test_a_busy_refusal_is_waited_out_and_the_delete_sent_again_after_a_pause(run_module, lighthouse):
+    target = snapshot(1)
+    lighthouse.add(target)
+    # Another client rolls an instance back to the snapshot: it is ROLLBACKING for 3 seconds.
+    refused_as_busy(lighthouse, lambda: (target.update(SnapshotState='ROLLBACKING', LatestOperationState='OPERATING'),
+                                         lighthouse.later(3, lambda: target.update(SnapshotState='NORMAL', LatestOperationState='SUCCESS'))))
     result = absent(run_module, snapshot_ids=['lhsnap-00000001'])
-    assert lighthouse.settled_errors == ['UnsupportedOperation.SnapshotBusy']
-    assert result['snapshots'] == ['lhsnap-00000001']
+    assert sent(lighthouse) == [('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000001']})] * 2
+    assert (result['changed'], len(result['request_ids'])) == (True, 1)
     assert lighthouse.snapshots == {}
+    assert lighthouse.clock.now - 100 >= 3
+    assert lighthouse.clock.pauses == [0.5]
+
+
+def test_a_busy_refusal_is_sent_again_only_for_the_snapshots_still_there(run_module, lighthouse):
+    lighthouse.add(snapshot(1), snapshot(2))
+    refused_as_busy(lighthouse, lambda: lighthouse.snapshots.pop('lhsnap-00000001'))
+    result = absent(run_module, snapshot_ids=['lhsnap-00000001', 'lhsnap-00000002'])
+    assert 'failed' not in result
+    assert sent(lighthouse) == [('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000001', 'lhsnap-00000002']}),
+                                ('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000002']})]
+    assert (result['changed'], len(result['request_ids'])) == (True, 1)
+    assert lighthouse.snapshots == {}
+    assert lighthouse.clock.pauses == [0.5]
+
+
+def test_a_busy_refusal_whose_snapshots_are_deleted_meanwhile_sends_nothing_more(run_module, lighthouse):
+    lighthouse.add(snapshot(1), snapshot(2))
+    refused_as_busy(lighthouse, lighthouse.snapshots.clear)
+    result = absent(run_module, snapshot_ids=['lhsnap-00000001', 'lhsnap-00000002'])
+    assert 'failed' not in result
+    assert len(sent(lighthouse)) == 1
+    assert (result['changed'], result['request_ids']) == (False, [])
+    assert result['snapshots'] == ['lhsnap-00000001', 'lhsnap-00000002']
+    assert lighthouse.clock.pauses == []
 
 
 @pytest.mark.parametrize('args, fragment', [

@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, OperationFailedError, WaitTimeoutError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import normalize
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot_apply as module
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fake_cloud import FakeCloud, busy, denial, instance, snapshot
@@ -189,7 +190,8 @@ def test_blocking_denials_keeps_what_concerns_this_task():
 def rollback(cloud, clock, check_mode=False, timeout=1200, **changes):
     params = dict(PARAMS, wait_timeout=timeout, **changes)
     result = {}
-    work = module.Rollback(cloud, params, Deadline(timeout, clock), check_mode, Waiter(sleep=clock.sleep), result)
+    retry = Retry(sleep=clock.pause, rand=lambda: 1.0)
+    work = module.Rollback(cloud, params, Deadline(timeout, clock), check_mode, Waiter(sleep=clock.sleep), result, retry)
     return work, result
 
 
@@ -399,13 +401,47 @@ def test_denials_unrelated_to_the_task_are_ignored(clock):
     assert run(cloud, clock)['changed'] is True
 
 
-def test_a_busy_rollback_request_is_retried_after_the_preflight_passes_again(clock):
+def test_a_busy_rollback_request_is_sent_again_after_the_preflight_passes_again_and_a_pause(clock):
     cloud = FakeCloud(clock, [instance(1)], [snapshot(1)])
     cloud.errors['ApplyInstanceSnapshot'] = [busy('UnsupportedOperation.LatestOperationUnfinished')]
     result = run(cloud, clock)
-    assert cloud.settled_errors == ['UnsupportedOperation.LatestOperationUnfinished']
+    assert cloud.mutations() == ['ApplyInstanceSnapshot', 'ApplyInstanceSnapshot']
     assert cloud.actions().count('DescribeInstancesDeniedActions') == 2
+    assert clock.pauses == [0.5]
     assert result['changed'] is True
+    assert result['instance']['latest_operation_request_id'] == result['request_id']
+
+
+def applied_elsewhere(cloud):
+    """The next ApplyInstanceSnapshot is refused as busy: another client is rolling lhins-00000001 back to lhsnap-00000001."""
+    def hook():
+        del cloud.hooks['ApplyInstanceSnapshot']
+        cloud._ApplyInstanceSnapshot({'InstanceId': 'lhins-00000001', 'SnapshotId': 'lhsnap-00000001'})
+    cloud.errors['ApplyInstanceSnapshot'] = [busy('UnsupportedOperation.LatestOperationUnfinished')]
+    cloud.hooks['ApplyInstanceSnapshot'] = hook
+
+
+def test_a_busy_rollback_request_is_not_sent_again_when_another_client_applied_the_snapshot_meanwhile(clock):
+    cloud = FakeCloud(clock, [instance(1)], [snapshot(1)])
+    applied_elsewhere(cloud)
+    result = run(cloud, clock)
+    assert cloud.mutations() == ['ApplyInstanceSnapshot']
+    assert (result['changed'], result['request_id'], result['backup_snapshot_id']) == (False, None, None)
+    assert clock.pauses == []
+    elsewhere = cloud.instances['lhins-00000001']['LatestOperationRequestId']
+    assert (result['instance']['instance_state'], result['instance']['latest_operation_request_id']) == ('STOPPED', elsewhere)
+    assert (result['snapshot']['snapshot_state'], result['snapshot']['latest_operation_request_id']) == ('NORMAL', elsewhere)
+    assert result['diff']['after']['snapshot_id'] == 'lhsnap-00000001'
+
+
+def test_a_busy_rollback_request_not_sent_again_still_reports_the_backup_as_a_change(clock):
+    cloud = FakeCloud(clock, [instance(1)], [snapshot(1)])
+    applied_elsewhere(cloud)
+    result = run(cloud, clock, backup=True)
+    assert cloud.mutations() == ['CreateInstanceSnapshot', 'ApplyInstanceSnapshot']
+    assert result['changed'] is True
+    assert result['backup_snapshot_id'] in cloud.snapshots
+    assert result['request_id'] is None
 
 
 def test_a_busy_rollback_request_is_not_repeated_once_the_instance_runs(clock):
@@ -417,6 +453,7 @@ def test_a_busy_rollback_request_is_not_repeated_once_the_instance_runs(clock):
         run(cloud, clock)
     assert caught.value.code == 'UnsupportedOperation.InvalidInstanceState'
     assert cloud.actions().count('ApplyInstanceSnapshot') == 1
+    assert clock.pauses == []
 
 
 def test_backup_is_taken_and_normal_before_the_rollback(clock):

@@ -1,0 +1,331 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The decisions of the snapshot_rollback role, as filters: the role's tasks only gather facts and act.
+
+Internal to the role: the filter names start with ``snapshot_rollback_`` and may change with it.
+Every function is pure (its inputs are the role's variables and the results of its tasks), so each
+decision has unit tests (tests/unit/plugins/filter/test_snapshot_rollback.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import json
+import os
+
+ROLLBACK_OPERATIONS = ('ApplyInstanceSnapshot', 'RollbackInstanceSnapshot')
+POSITIVE_NUMBERS = ('wait_timeout', 'verify_timeout', 'health_timeout', 'health_interval', 'connection_timeout',
+                    'max_unavailable')
+TASK_FILES = ('pre_tasks', 'verify_tasks', 'post_tasks')
+
+# The steps a host goes through, in order; a record on the guest names the last one it reached.
+STEP_STOPPING = 'stopping'          # written before the stop: the disk has not been rolled back in this run
+STEP_ROLLED_BACK = 'rolled_back'    # written as soon as the host answers after the start
+STEP_DONE = 'done'                  # written after the verification and the post tasks
+
+OUTCOME_TEXT = {'rolled_back': 'rolled back', 'resumed': 'rolled back earlier in this run, verified now',
+                'skipped': 'already done in this run', 'planned': 'planned (check mode)'}
+
+# How a host continues (the "resume" of a decision).
+RESUME_FULL = 'full'      # stop, roll back, start, verify
+RESUME_START = 'start'    # the disk is on the snapshot already: start (if needed) and verify
+RESUME_DONE = 'done'      # this run already verified the host: nothing to do
+
+
+def _name(option):
+    return 'snapshot_rollback_' + option
+
+
+def check_variables(given, known, values, playbook_dir):
+    """Every problem with the role's input, as messages naming the variable, the bad value and what is expected.
+
+    ``given``: the names of the ``snapshot_rollback_*`` variables set anywhere; ``known``: the role's and the
+    playbook's variable names; ``values``: the options to check, keyed without the prefix.
+    """
+    problems = []
+    for name in sorted(set(given) - set(known)):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        problems.append('unknown variable %s%s' % (name, '; did you mean %s?' % close[0] if close else ''))
+    for option in POSITIVE_NUMBERS:
+        value = values.get(option)
+        if value is None:
+            continue
+        try:
+            good = not isinstance(value, bool) and float(value) > 0
+        except (TypeError, ValueError):
+            good = False
+        if not good:
+            problems.append('%s is %r; expected a number greater than 0' % (_name(option), value))
+    for option in TASK_FILES:
+        path = values.get(option)
+        if path and not os.path.isfile(task_file_path(path, playbook_dir)):
+            problems.append('%s is %r, but no such file exists (a path is absolute or relative to the playbook directory %s)'
+                            % (_name(option), path, playbook_dir))
+    journal = values.get('journal_path')
+    if journal:
+        problems += _journal_problems(journal)
+    for index, check in enumerate(values.get('health_checks') or []):
+        if not isinstance(check, dict) or not check.get('name') or bool(check.get('url')) == bool(check.get('command')):
+            problems.append('snapshot_rollback_health_checks[%d] is %r; expected a dict with a name and exactly one of url and '
+                            'command' % (index, check))
+    return problems
+
+
+def task_file_path(path, playbook_dir):
+    return path if os.path.isabs(path) else os.path.join(playbook_dir, path)
+
+
+def _journal_problems(path):
+    path = os.path.abspath(os.path.expanduser(path))
+    if os.path.isdir(path):
+        return ['snapshot_rollback_journal_path is %r, a directory; expected a file name' % path]
+    if os.path.exists(path):
+        return [] if os.access(path, os.W_OK) else ['snapshot_rollback_journal_path %r is not writable' % path]
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        return ['snapshot_rollback_journal_path is %r, but its directory %s does not exist or is not writable' % (path, directory)]
+    return []
+
+
+def _is_successful_rollback(resource):
+    return resource.get('latest_operation') in ROLLBACK_OPERATIONS and resource.get('latest_operation_state') == 'SUCCESS'
+
+
+def decide(record, run_id, instance, snapshot, adopt_unverified=True):
+    """Where this host continues in run ``run_id``: ``{resume, reason, rollback_request_id}``.
+
+    ``record``: the role's record read from the guest ({} when it has none, None when it could not be read);
+    ``instance``, ``snapshot``: the pre-flight's view of them (snake_case, as the modules return them).
+    The cloud is the source of truth for the disk; the record says how far this run got on the guest.
+    """
+    snapshot_id = snapshot.get('snapshot_id')
+    rollback_request = snapshot.get('latest_operation_request_id') if _is_successful_rollback(snapshot) else None
+    ours = record and record.get('run_id') == run_id and record.get('instance_id') == instance.get('instance_id') \
+        and record.get('snapshot_id') == snapshot_id
+    if ours and record.get('step') == STEP_DONE:
+        return _decision(RESUME_DONE, 'run %s already rolled it back and verified it' % run_id, record.get('rollback_request_id'))
+    if ours and record.get('step') == STEP_ROLLED_BACK:
+        return _decision(RESUME_START, 'run %s already rolled it back (request %s); it is verified again'
+                         % (run_id, record.get('rollback_request_id')), record.get('rollback_request_id'))
+    if ours:
+        # The record of the stop is still on the disk, so the rollback has not happened.
+        return _decision(RESUME_FULL, 'run %s stopped it before, but its disk was not rolled back' % run_id)
+    if rollback_request and instance.get('instance_state') == 'STOPPED' \
+            and instance.get('latest_operation_request_id') == rollback_request:
+        return _decision(RESUME_START, 'it is STOPPED on %s: the rollback %s succeeded and nothing ran since'
+                         % (snapshot_id, rollback_request), rollback_request)
+    unverified = rollback_request and record is not None and (record or {}).get('rollback_request_id') != rollback_request
+    started_since = instance.get('latest_operation') == 'StartInstances' or instance.get('latest_operation_request_id') == rollback_request
+    if adopt_unverified and unverified and started_since:
+        return _decision(RESUME_START, 'its disk was rolled back to %s (request %s) and only started since, and no run verified it '
+                         'yet: that rollback is taken as this run\'s' % (snapshot_id, rollback_request), rollback_request)
+    return _decision(RESUME_FULL, 'it is to be rolled back to %s' % snapshot_id)
+
+
+def _decision(resume, reason, rollback_request_id=None):
+    return {'resume': resume, 'reason': reason, 'rollback_request_id': rollback_request_id}
+
+
+def make_record(run_id, instance_id, snapshot_id, step, rollback_request_id=None, time=None):
+    """The record the role keeps on the guest (one file per instance)."""
+    return {'run_id': run_id, 'instance_id': instance_id, 'snapshot_id': snapshot_id, 'step': step,
+            'rollback_request_id': rollback_request_id, 'time': time}
+
+
+def parse_record(text):
+    """The record in a marker file's text: {} for none or a foreign file (e.g. an older version's)."""
+    try:
+        record = json.loads(text) if text and text.strip() else {}
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def scope(hosts, hostvars):
+    """The instances of ``hosts`` (in that order): ``[{host, instance_id, region}]``, skipping hosts without an id."""
+    found = []
+    for host in hosts:
+        variables = hostvars.get(host, {})
+        instance_id = variables.get('snapshot_rollback_instance_id') or variables.get('lighthouse_instance_id')
+        if instance_id:
+            found.append({'host': host, 'instance_id': instance_id,
+                          'region': variables.get('snapshot_rollback_region') or variables.get('lighthouse_region') or ''})
+    return found
+
+
+def conflicts(instances, own_instance_id, max_unavailable, members):
+    """The other instances that are not RUNNING, when with this one they would exceed ``max_unavailable``.
+
+    ``instances``: what the describe calls returned; ``members``: the scope (see scope()), to name the hosts.
+    """
+    hosts = {item['instance_id']: item['host'] for item in members}
+    down = [{'instance_id': item['instance_id'], 'host': hosts.get(item['instance_id'], item.get('instance_name')),
+             'state': item.get('instance_state')}
+            for item in instances if item['instance_id'] != own_instance_id and item.get('instance_state') != 'RUNNING']
+    unique = list({item['instance_id']: item for item in down}.values())
+    return unique if len(unique) + 1 > int(max_unavailable) else []
+
+
+def describe_conflicts(found, max_unavailable):
+    return ('%s %s not RUNNING; at most %s instance(s) of the fleet may be down at once (snapshot_rollback_max_unavailable), '
+            'so this host is not stopped. Another run, or someone else, is working on the fleet: wait for it, then rerun'
+            % (', '.join('%s (%s) is %s' % (item['host'], item['instance_id'], item['state']) for item in found),
+               'is' if len(found) == 1 else 'are', max_unavailable))
+
+
+def plan(decision, instance, snapshot, options):
+    """What the role will do with this host, step by step (shown in every run, and the journal's ``plan``)."""
+    resume = decision['resume']
+    if resume == RESUME_DONE:
+        return ['nothing: ' + decision['reason']]
+    steps = ['run the pre tasks %s' % options['pre_tasks']] if options.get('pre_tasks') and resume == RESUME_FULL else []
+    if resume == RESUME_FULL:
+        if instance.get('instance_state') != 'STOPPED':
+            steps.append('stop it (%s)' % options['stop_type'])
+        if options.get('backup'):
+            steps.append('snapshot its system disk as a backup')
+        steps.append('roll it back to %s (%s)' % (snapshot.get('snapshot_id'), snapshot.get('snapshot_name')))
+    else:
+        steps.append('keep it on %s: %s' % (snapshot.get('snapshot_id'), decision['reason']))
+    if instance.get('instance_state') != 'RUNNING' or resume == RESUME_FULL:
+        steps.append('start it')
+    checks = [check['name'] for check in options.get('health_checks') or []]
+    steps.append('verify: connection within %s s%s%s' % (
+        options['verify_timeout'], ', %s within %s s' % (', '.join(checks), options['health_timeout']) if checks else '',
+        ', the verify tasks %s' % options['verify_tasks'] if options.get('verify_tasks') else ''))
+    if options.get('post_tasks'):
+        steps.append('run the post tasks %s' % options['post_tasks'])
+    steps.append('record it as done in %s' % options['marker_path'])
+    return steps
+
+
+def failure(task_name, result):
+    """The journal's ``error`` for a failure caught by the role's rescue: the step, the message, code and request id."""
+    result = result or {}
+    message = result.get('msg') or 'failed'
+    failed_items = [item for item in result.get('results') or [] if isinstance(item, dict) and item.get('failed')]
+    for item in failed_items:
+        label = item.get('item', {}).get('name') if isinstance(item.get('item'), dict) else item.get('item')
+        details = [item.get('msg') or 'failed']
+        details += ['rc %s' % item['rc']] if 'rc' in item else []
+        details += ['status %s' % item['status']] if 'status' in item else []
+        message += ' [%s: %s]' % (label, ', '.join(str(detail) for detail in details))
+    return {'step': task_name, 'message': message, 'error_code': result.get('error_code'), 'request_id': result.get('request_id')}
+
+
+def came_back_on(decision, apply_result, snapshot_id):
+    """Which disk a host restarted after a failure runs on: the snapshot's, its previous one, or unknown."""
+    if decision and decision.get('resume') in (RESUME_START, RESUME_DONE):
+        return 'snapshot %s (rolled back)' % snapshot_id
+    if not apply_result:
+        return 'its previous disk (not rolled back)'
+    if not apply_result.get('failed'):
+        return 'snapshot %s (rolled back)' % snapshot_id
+    if apply_result.get('request_id') and 'FAILED' in str(apply_result.get('msg')):
+        return 'its previous disk (the rollback failed)'
+    if not apply_result.get('changed'):
+        return 'its previous disk (the rollback was not accepted)'
+    return 'unknown: the rollback may have been applied'
+
+
+def journal_entry(facts):
+    """One host's journal entry from the role's facts (``facts``: a dict of the values named below)."""
+    preflight = facts.get('preflight') or {}
+    snapshot = preflight.get('snapshot') or {}
+    decision = facts.get('decision') or {}
+    error = facts.get('error')
+    steps = {name: facts.get(name) or {} for name in ('stop', 'apply', 'start')}
+    if error:
+        outcome = 'failed'
+    elif facts.get('check_mode'):
+        outcome = 'planned'
+    elif decision.get('resume') == RESUME_DONE:
+        outcome = 'skipped'
+    elif decision.get('resume') == RESUME_START:
+        outcome = 'resumed'
+    else:
+        outcome = 'rolled_back'
+    now, started = float(facts['now']), float(facts['started'])
+    verify_started = facts.get('verify_started')
+    return {
+        'run_id': facts['run_id'],
+        'host': facts['host'],
+        'instance_id': facts['instance_id'],
+        'snapshot_id': snapshot.get('snapshot_id') or facts.get('snapshot_id'),
+        'snapshot_name': snapshot.get('snapshot_name') or facts.get('snapshot_name'),
+        'backup_snapshot_id': steps['apply'].get('backup_snapshot_id'),
+        'outcome': outcome,
+        'resume': decision.get('resume'),
+        'reason': decision.get('reason'),
+        'plan': facts.get('plan') or [],
+        'request_ids': {'stop': steps['stop'].get('request_ids') or [],
+                        'rollback': steps['apply'].get('request_id') or decision.get('rollback_request_id'),
+                        'start': steps['start'].get('request_ids') or []},
+        'seconds': {'preflight': preflight.get('elapsed'), 'stop': steps['stop'].get('elapsed'), 'rollback': steps['apply'].get('elapsed'),
+                    'start': steps['start'].get('elapsed'),
+                    'verify': round(now - float(verify_started), 3) if verify_started else None,
+                    'total': round(now - started, 3)},
+        'started': facts['started_iso'],
+        'finished': facts['now_iso'],
+        'restarted': facts.get('restarted'),
+        'came_back_on': facts.get('came_back_on'),
+        'error': error,
+    }
+
+
+def summary(pattern_hosts, play_hosts, entries, left_out, run_id):
+    """Every host of the play's pattern, in order, with what this run knows of it.
+
+    ``entries``: this run's journal entries; ``left_out``: the results of reading the record files of the hosts
+    that --limit left out (slurp results, with ``item`` the host). Returns ``{run_id, hosts, unfinished, failed,
+    table}``: ``unfinished`` names every host not done in this run, ``failed`` every failed host with its reason.
+    """
+    by_host = {entry['host']: entry for entry in entries}
+    records = {result['item']: parse_record(base64.b64decode(result['content']).decode('utf-8', 'replace'))
+               for result in left_out if result.get('content')}
+    rows, failed = [], []
+    for host in pattern_hosts:
+        entry = by_host.get(host)
+        if host not in play_hosts:
+            record = records.get(host) or {}
+            done = record.get('run_id') == run_id and record.get('step') == STEP_DONE
+            row = {'host': host, 'done': done,
+                   'status': 'left out by --limit, %s in this run' % ('done earlier' if done else 'not done')}
+        elif entry is None:
+            row = {'host': host, 'done': False, 'status': 'not reached'}
+        elif entry['outcome'] == 'failed':
+            error = entry.get('error') or {}
+            row = {'host': host, 'done': False, 'status': 'failed at "%s"' % error.get('step')}
+            if entry.get('restarted') is not None:
+                row['status'] += '; started again: %s; on %s' % ('yes' if entry['restarted'] else 'no', entry.get('came_back_on'))
+            failed.append('%s at "%s": %s' % (host, error.get('step'), error.get('message')))
+        else:
+            row = {'host': host, 'done': entry['outcome'] != 'planned', 'status': OUTCOME_TEXT.get(entry['outcome'], entry['outcome'])}
+        rows.append(row)
+    width = max([len(row['host']) for row in rows] + [4])
+    table = ['%-*s  %s' % (width, row['host'], row['status']) for row in [{'host': 'host', 'status': 'status'}] + rows]
+    return {'run_id': run_id, 'hosts': rows, 'unfinished': [row['host'] for row in rows if not row['done']], 'failed': failed,
+            'table': table}
+
+
+class FilterModule:
+    """The snapshot_rollback role's decisions."""
+
+    def filters(self):
+        return {
+            'snapshot_rollback_check_variables': check_variables,
+            'snapshot_rollback_decide': decide,
+            'snapshot_rollback_record': make_record,
+            'snapshot_rollback_parse_record': parse_record,
+            'snapshot_rollback_scope': scope,
+            'snapshot_rollback_conflicts': conflicts,
+            'snapshot_rollback_describe_conflicts': describe_conflicts,
+            'snapshot_rollback_plan': plan,
+            'snapshot_rollback_failure': failure,
+            'snapshot_rollback_came_back_on': came_back_on,
+            'snapshot_rollback_journal_entry': journal_entry,
+            'snapshot_rollback_summary': summary,
+        }
+

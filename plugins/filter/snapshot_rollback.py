@@ -45,9 +45,12 @@ def check_variables(given, known, values, playbook_dir):
     playbook's variable names; ``values``: the options to check, keyed without the prefix.
     """
     problems = []
+    prefix = _name('')
+    suffixes = {name[len(prefix):]: name for name in known if name.startswith(prefix)}
     for name in sorted(set(given) - set(known)):
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        problems.append('unknown variable %s%s' % (name, '; did you mean %s?' % close[0] if close else ''))
+        # Compared without the common prefix, which would make every name look close to every other.
+        close = difflib.get_close_matches(name[len(prefix):], list(suffixes), n=1, cutoff=0.6)
+        problems.append('unknown variable %s%s' % (name, '; did you mean %s?' % suffixes[close[0]] if close else ''))
     for option in POSITIVE_NUMBERS:
         value = values.get(option)
         if value is None:
@@ -169,10 +172,10 @@ def conflicts(instances, own_instance_id, max_unavailable, members):
 
 
 def describe_conflicts(found, max_unavailable):
-    return ('%s %s not RUNNING; at most %s instance(s) of the fleet may be down at once (snapshot_rollback_max_unavailable), '
-            'so this host is not stopped. Another run, or someone else, is working on the fleet: wait for it, then rerun'
-            % (', '.join('%s (%s) is %s' % (item['host'], item['instance_id'], item['state']) for item in found),
-               'is' if len(found) == 1 else 'are', max_unavailable))
+    return ('Other instances of the fleet are down: %s. At most %s instance(s) of the fleet may be down at once '
+            '(snapshot_rollback_max_unavailable), so this host is not stopped. Another run, or someone else, is working on '
+            'the fleet: wait for it, then rerun' % (', '.join('%s (%s) is %s' % (item['host'], item['instance_id'], item['state'])
+                                                              for item in found), max_unavailable))
 
 
 def plan(decision, instance, snapshot, options):
@@ -223,7 +226,7 @@ def came_back_on(decision, apply_result, snapshot_id):
         return 'its previous disk (not rolled back)'
     if not apply_result.get('failed'):
         return 'snapshot %s (rolled back)' % snapshot_id
-    if apply_result.get('request_id') and 'FAILED' in str(apply_result.get('msg')):
+    if apply_result.get('error_code') == 'OperationFailed':
         return 'its previous disk (the rollback failed)'
     if not apply_result.get('changed'):
         return 'its previous disk (the rollback was not accepted)'

@@ -226,10 +226,10 @@ def came_back_on(decision, apply_result, snapshot_id):
         return 'its previous disk (not rolled back)'
     if not apply_result.get('failed'):
         return 'snapshot %s (rolled back)' % snapshot_id
-    if apply_result.get('error_code') == 'OperationFailed':
-        return 'its previous disk (the rollback failed)'
     if not apply_result.get('changed'):
         return 'its previous disk (the rollback was not accepted)'
+    if apply_result.get('error_code') == 'OperationFailed':
+        return 'its previous disk (the rollback failed)'
     return 'unknown: the rollback may have been applied'
 
 

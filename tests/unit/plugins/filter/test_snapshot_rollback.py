@@ -449,7 +449,7 @@ def test_conflicts_with_max_unavailable_1_and_no_other_down_is_empty():
 def test_describe_conflicts_names_host_id_state_and_the_limit():
     message = sr.describe_conflicts([{'host': 'web-2', 'instance_id': 'lhins-2', 'state': 'STOPPED'}], 1)
     assert message.startswith('Other instances of the fleet are down: web-2 (lhins-2) is STOPPED.')
-    assert 'at most 1 instance(s) of the fleet may be down at once (snapshot_rollback_max_unavailable)' in message
+    assert 'At most 1 instance(s) of the fleet may be down at once (snapshot_rollback_max_unavailable)' in message
     assert 'so this host is not stopped' in message
 
 
@@ -457,7 +457,7 @@ def test_describe_conflicts_names_every_instance():
     found = [{'host': 'web-2', 'instance_id': 'lhins-2', 'state': 'STOPPED'}, {'host': 'db-9', 'instance_id': 'lhins-9', 'state': 'STOPPING'}]
     message = sr.describe_conflicts(found, 2)
     assert 'web-2 (lhins-2) is STOPPED, db-9 (lhins-9) is STOPPING.' in message
-    assert 'at most 2 instance(s)' in message
+    assert 'At most 2 instance(s)' in message
 
 
 @pytest.mark.parametrize('found', [

@@ -331,4 +331,3 @@ class FilterModule:
             'snapshot_rollback_journal_entry': journal_entry,
             'snapshot_rollback_summary': summary,
         }
-

@@ -26,7 +26,8 @@ STEP_ROLLED_BACK = 'rolled_back'    # written as soon as the host answers after 
 STEP_DONE = 'done'                  # written after the verification and the post tasks
 
 OUTCOME_TEXT = {'rolled_back': 'rolled back', 'resumed': 'rolled back earlier in this run, verified now',
-                'skipped': 'already done in this run', 'planned': 'planned (check mode)'}
+                'skipped': 'already done in this run', 'planned': 'planned (check mode)',
+                'checked': 'checked only (the tags selected no rollback step)'}
 
 # How a host continues (the "resume" of a decision).
 RESUME_FULL = 'full'      # stop, roll back, start, verify
@@ -246,6 +247,9 @@ def journal_entry(facts):
         outcome = 'planned'
     elif decision.get('resume') == RESUME_DONE:
         outcome = 'skipped'
+    elif not facts.get('start'):
+        # The run's tags selected the checks only (snapshot_rollback_check): nothing was changed.
+        outcome = 'checked'
     elif decision.get('resume') == RESUME_START:
         outcome = 'resumed'
     else:
@@ -305,7 +309,8 @@ def summary(pattern_hosts, play_hosts, entries, left_out, run_id):
                 row['status'] += '; started again: %s; on %s' % ('yes' if entry['restarted'] else 'no', entry.get('came_back_on'))
             failed.append('%s at "%s": %s' % (host, error.get('step'), error.get('message')))
         else:
-            row = {'host': host, 'done': entry['outcome'] != 'planned', 'status': OUTCOME_TEXT.get(entry['outcome'], entry['outcome'])}
+            row = {'host': host, 'done': entry['outcome'] not in ('planned', 'checked'),
+                   'status': OUTCOME_TEXT.get(entry['outcome'], entry['outcome'])}
         rows.append(row)
     width = max([len(row['host']) for row in rows] + [4])
     table = ['%-*s  %s' % (width, row['host'], row['status']) for row in [{'host': 'host', 'status': 'status'}] + rows]

@@ -638,6 +638,8 @@ OUTCOMES = [
     ('done', dict(decision=DONE), 'skipped'),
     ('start', dict(decision=START), 'resumed'),
     ('full', dict(decision=FULL), 'rolled_back'),
+    ('full-checks-only', dict(decision=FULL, start=None, apply=None, stop=None), 'checked'),
+    ('start-checks-only', dict(decision=START, start=None), 'checked'),
 ]
 
 

@@ -5,12 +5,16 @@
 
 usage: fleet_downtime.py URL [--since SEQ]
 
-Reads the emulator's state history (``GET URL/_emulator/history``, entries after SEQ). An instance is
-down from the moment it leaves RUNNING (its stop, reboot or rollback was accepted: STOPPING...) until
-it is RUNNING again; one still down now counts until now. Prints one JSON object:
+Reads the emulator's state history (``GET URL/_emulator/history``, entries after SEQ) and its request
+journal. An instance is down from the moment it leaves RUNNING (its stop, reboot or rollback was
+accepted: STOPPING...) until it is RUNNING again; one still down now counts until now. Prints one JSON
+object:
 
-- ``down``: per instance id, its down intervals ``[from, to]`` (Unix times);
-- ``overlaps``: the periods ``[from, to, [instance ids]]`` with two or more instances down;
+- ``down``: per instance id, its down intervals ``{"from", "to", "rolled_back"}`` (Unix times;
+  ``rolled_back``: an ApplyInstanceSnapshot of the instance was accepted during the interval);
+- ``overlaps``: the periods with two or more instances down, ``{"from", "to", "instances", "ended_by"}``:
+  ``instances`` lists ``{"instance_id", "down"}`` (the down interval covering the period), ``ended_by``
+  is the instance whose coming back (RUNNING) ended the period (null if a third going down ended it);
 - ``overlap_seconds``: their total length; ``max_down_at_once``: the most instances down together.
 
 Only loopback URLs are accepted. Standard library only.
@@ -28,33 +32,48 @@ import urllib.request
 LOOPBACK = ('127.0.0.1', 'localhost', '::1')
 
 
-def down_intervals(history: list, now: float) -> dict:
+def control(url: str, path: str) -> list:
+    with urllib.request.urlopen('%s/_emulator/%s' % (url, path), timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def down_intervals(history: list, journal: list, now: float) -> dict:
     """Per instance, the intervals during which it was not RUNNING (starting when it left RUNNING)."""
-    down, since = {}, {}
+    down: dict = {}
+    since: dict = {}
     for entry in sorted(history, key=lambda item: item['seq']):
         instance_id = entry['instance_id']
         if entry['previous'] == 'RUNNING' and entry['state'] != 'RUNNING':
             since[instance_id] = entry['time']
         elif entry['state'] == 'RUNNING' and instance_id in since:
-            down.setdefault(instance_id, []).append([since.pop(instance_id), entry['time']])
+            down.setdefault(instance_id, []).append({'from': since.pop(instance_id), 'to': entry['time']})
     for instance_id, start in since.items():
-        down.setdefault(instance_id, []).append([start, now])
+        down.setdefault(instance_id, []).append({'from': start, 'to': now})
+    rollbacks = [((entry['params'] or {}).get('InstanceId'), entry['time']) for entry in journal
+                 if entry['action'] == 'ApplyInstanceSnapshot' and entry['error_code'] is None and entry['fault'] != 'drop']
+    for instance_id, spans in down.items():
+        for span in spans:
+            span['rolled_back'] = any(rolled == instance_id and span['from'] <= moment <= span['to'] for rolled, moment in rollbacks)
     return down
 
 
 def overlaps(down: dict) -> list:
-    """The periods during which two or more instances were down: ``[from, to, [instance ids]]``."""
-    events = sorted([(start, 1, instance_id) for instance_id, spans in down.items() for start, _ in spans]
-                    + [(end, -1, instance_id) for instance_id, spans in down.items() for _, end in spans],
+    """The periods during which two or more instances were down (see the module's documentation)."""
+    events = sorted([(span['from'], 1, instance_id, span) for instance_id, spans in down.items() for span in spans]
+                    + [(span['to'], -1, instance_id, span) for instance_id, spans in down.items() for span in spans],
                     key=lambda event: (event[0], event[1]))  # at the same instant an end comes before a start
-    periods, current, opened = [], set(), None
-    for moment, kind, instance_id in events:
+    periods: list = []
+    current: dict = {}
+    opened = None
+    for moment, kind, instance_id, span in events:
         if len(current) >= 2 and moment > opened:
-            periods.append([opened, moment, sorted(current)])
+            periods.append({'from': opened, 'to': moment,
+                            'instances': [{'instance_id': key, 'down': current[key]} for key in sorted(current)],
+                            'ended_by': instance_id if kind == -1 else None})
         if kind == 1:
-            current.add(instance_id)
+            current[instance_id] = span
         else:
-            current.discard(instance_id)
+            current.pop(instance_id, None)
         opened = moment
     return periods
 
@@ -66,13 +85,12 @@ def main() -> int:
     arguments = parser.parse_args()
     if urllib.parse.urlparse(arguments.url).hostname not in LOOPBACK:
         parser.error('the emulator must listen on loopback, not %s' % arguments.url)
-    with urllib.request.urlopen('%s/_emulator/history?since=%d' % (arguments.url, arguments.since), timeout=30) as answer:
-        history = json.loads(answer.read())
-    down = down_intervals(history, time.time())
+    history = control(arguments.url, 'history?since=%d' % arguments.since)
+    down = down_intervals(history, control(arguments.url, 'journal'), time.time())
     found = overlaps(down)
-    most = max([len(ids) for _, _, ids in found] or [1 if down else 0])
-    print(json.dumps({'down': down, 'overlaps': found, 'overlap_seconds': round(sum(end - start for start, end, _ in found), 3),
-                      'max_down_at_once': most}))
+    print(json.dumps({'down': down, 'overlaps': found,
+                      'overlap_seconds': round(sum(period['to'] - period['from'] for period in found), 3),
+                      'max_down_at_once': max([len(period['instances']) for period in found] or [1 if down else 0])}))
     return 0
 
 

@@ -37,8 +37,8 @@ def main() -> int:
                                                        stderr=subprocess.STDOUT)))
         ended = [None] * len(runs)
         while None in ended:
-            for index, (_, process) in enumerate(runs):
-                if ended[index] is None and process.poll() is not None:
+            for index, run in enumerate(runs):
+                if ended[index] is None and run[1].poll() is not None:
                     ended[index] = time.time()
             time.sleep(0.05)
         results = [{'name': item['name'], 'rc': process.returncode, 'started': started, 'ended': end, 'log': item['log']}

@@ -181,6 +181,10 @@ class Emulator:
         """API requests (rejected ones too) with a ``seq`` above ``since``."""
         return self.control('GET', 'journal?since=%d' % since)
 
+    def history(self, since=0):
+        """Instance state changes made by operations, with a ``seq`` above ``since``."""
+        return self.control('GET', 'history?since=%d' % since)
+
     def fault(self, action, code=None, count=1, kind=None, message=None, seconds=None, match=None, processed=None):
         """Inject a fault (see README.md); returns it with its ``id``."""
         spec = {'action': action, 'count': count, 'kind': kind or 'error', 'code': code, 'message': message,

@@ -68,14 +68,15 @@ class Emulator:
         self.backend = backend
         self.server_info = {}
         self.journal = Journal()
+        self.history = Journal()  # instance state changes: the same numbering rules as the journal
         self.faults = Faults(SCHEMAS)
         self.limiter = RateLimiter()
         self._cli_credentials = (secret_id, secret_key)
         self.credentials = self.service = None
         self.load(fleet)
 
-    def _build(self, fleet, backend, faults):
-        service = Lighthouse(Store(), Engine(), Settings(fleets.settings_of(fleet)), backend, faults, IdFactory())
+    def _build(self, fleet, backend, faults, on_state=None):
+        service = Lighthouse(Store(), Engine(on_state=on_state), Settings(fleets.settings_of(fleet)), backend, faults, IdFactory())
         fleets.seed(service, fleet, self.region)
         return fleets.credentials(fleet, *self._cli_credentials), service
 
@@ -85,9 +86,10 @@ class Emulator:
         self._build(fleet, Backend(), Faults(SCHEMAS))  # a dry run, to validate
         self.backend.reset()
         self.journal.clear()
+        self.history.clear()
         self.faults.clear()
         self.limiter.clear()
-        self.credentials, self.service = self._build(fleet, self.backend, self.faults)
+        self.credentials, self.service = self._build(fleet, self.backend, self.faults, self.history.add)
 
     # ---- the API
 
@@ -140,6 +142,7 @@ class Emulator:
         """Answer a control-API call (``path`` without the /_emulator/ prefix): (HTTP status, JSON-able payload)."""
         routes = {
             ('GET', 'journal'): self._journal,
+            ('GET', 'history'): self._history,
             ('GET', 'faults'): lambda data, query: self.faults.list(),
             ('POST', 'faults'): lambda data, query: self.faults.add(data),
             ('DELETE', 'faults'): self._clear_faults,
@@ -164,6 +167,9 @@ class Emulator:
 
     def _journal(self, data, query):
         return self.journal.since(int(query.get('since', ['0'])[0]))
+
+    def _history(self, data, query):
+        return self.history.since(int(query.get('since', ['0'])[0]))
 
     def _clear_faults(self, data, query):
         self.faults.clear()

@@ -9,6 +9,8 @@ called, every owner becomes FAILED and the remaining phases are skipped.
 
 Nothing runs in the background: ``advance()`` (called before every request is handled) ends each
 phase whose time has come, in time order, and starts the next one at the time the previous ended.
+Each change of an instance's ``InstanceState`` is reported to ``on_state`` (the state history of the
+control API), with the Unix time at which it happened, not the time it was observed.
 """
 
 import collections
@@ -36,8 +38,9 @@ class Operation:
 class Engine:
     """Runs operations; all methods are called with the emulator's lock held."""
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock=time.monotonic, on_state=None):
         self.clock = clock
+        self.on_state = on_state  # called with one history entry (a dict) per instance state change
         self._due = []
         self._order = itertools.count()
 
@@ -63,7 +66,7 @@ class Engine:
 
     def _enter(self, operation, index, start):
         phase = operation.phases[index]
-        phase.resource.fields.update(phase.during)
+        self._set(phase.resource, phase.during, operation, start)
         phase.resource.progress = (start, start + phase.seconds)
         heapq.heappush(self._due, (start + phase.seconds, next(self._order), operation, index))
 
@@ -71,10 +74,10 @@ class Engine:
         phase = operation.phases[index]
         phase.resource.progress = ()
         if index == operation.fail_at:
-            phase.resource.fields.update(phase.revert)
+            self._set(phase.resource, phase.revert, operation, end)
             _finish(operation.owners, 'FAILED')
             return
-        phase.resource.fields.update(phase.after)
+        self._set(phase.resource, phase.after, operation, end)
         try:
             phase.on_done()
         except Exception:
@@ -82,6 +85,15 @@ class Engine:
         _finish([owner for owner in operation.owners if owner.phase == index], 'SUCCESS')
         if index + 1 < len(operation.phases):
             self._enter(operation, index + 1, end)
+
+    def _set(self, resource, fields, operation, at):
+        """Update ``resource`` with ``fields`` at the monotonic time ``at``; report an instance's state change."""
+        previous = resource.fields.get('InstanceState')
+        resource.fields.update(fields)
+        if self.on_state and resource.kind == 'instance' and fields.get('InstanceState', previous) != previous:
+            self.on_state({'seq': None, 'time': time.time() - (self.clock() - at), 'instance_id': resource.id, 'region': resource.region,
+                           'state': fields['InstanceState'], 'previous': previous,
+                           'operation': resource.fields.get('LatestOperation'), 'request_id': operation.request_id})
 
 
 def _finish(owners, state):

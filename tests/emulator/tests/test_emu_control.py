@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from conftest import SECOND
+from conftest import SECOND, TIME_SCALE
 from harness import EmulatorError
 
 
@@ -32,6 +32,57 @@ def test_journal_survives_nothing_but_reset(emu):
     assert emu.journal()
     emu.reset()
     assert emu.journal() == []
+
+
+def _changes(history):
+    return [(e['instance_id'], e['previous'], e['state'], e['operation'], e['request_id']) for e in history]
+
+
+def test_history_records_instance_state_changes_at_the_time_they_happen(emu, seeded):
+    instance_id = seeded.instances['lh-0001']['InstanceId']
+    snapshot_id = seeded.snapshots['lh-0001'][0]['SnapshotId']
+    assert emu.history() == []
+    before = time.time()
+    stop = emu.call('StopInstances', {'InstanceIds': [instance_id]})['RequestId']
+    time.sleep(40 * TIME_SCALE)  # the stop (2 s) ends long before anybody looks
+    looked = time.time()
+    history = emu.history()
+    assert _changes(history) == [(instance_id, 'RUNNING', 'STOPPING', 'StopInstances', stop),
+                                 (instance_id, 'STOPPING', 'STOPPED', 'StopInstances', stop)]
+    assert before <= history[0]['time'] < history[1]['time'] < looked - 20 * TIME_SCALE
+    assert history[1]['time'] - history[0]['time'] == pytest.approx(2 * TIME_SCALE, abs=0.01)
+    assert history[0]['region'] == 'ap-guangzhou' and history[0]['seq'] < history[1]['seq']
+    # A rollback of a STOPPED instance leaves its state alone; a start and a failed stop do not.
+    emu.call('ApplyInstanceSnapshot', {'InstanceId': instance_id, 'SnapshotId': snapshot_id})
+    emu.wait_settled(lambda: emu.instance(instance_id))
+    start = emu.call('StartInstances', {'InstanceIds': [instance_id]})['RequestId']
+    emu.wait_settled(lambda: emu.instance(instance_id))
+    emu.fault('StopInstances', kind='async_failed')
+    failed = emu.call('StopInstances', {'InstanceIds': [instance_id]})['RequestId']
+    emu.wait_settled(lambda: emu.instance(instance_id))
+    later = emu.history(since=history[1]['seq'])
+    assert _changes(later) == [(instance_id, 'STOPPED', 'STARTING', 'StartInstances', start),
+                               (instance_id, 'STARTING', 'RUNNING', 'StartInstances', start),
+                               (instance_id, 'RUNNING', 'STOPPING', 'StopInstances', failed),
+                               (instance_id, 'STOPPING', 'RUNNING', 'StopInstances', failed)]
+
+
+def test_history_of_a_rollback_of_a_running_instance_and_after_a_reset(emu, seeded):
+    instance_id = seeded.instances['lh-0002']['InstanceId']
+    snapshot_id = seeded.snapshots['lh-0002'][0]['SnapshotId']
+    emu.settings(behaviour={'start_after_rollback': True})
+    rollback = emu.call('ApplyInstanceSnapshot', {'InstanceId': instance_id, 'SnapshotId': snapshot_id})['RequestId']
+    emu.wait_settled(lambda: emu.instance(instance_id))
+    history = emu.history()
+    assert [(e['state'], e['operation'], e['request_id']) for e in history] == [
+        ('STOPPING', 'ApplyInstanceSnapshot', rollback), ('STOPPED', 'ApplyInstanceSnapshot', rollback),
+        ('STARTING', 'ApplyInstanceSnapshot', rollback), ('RUNNING', 'ApplyInstanceSnapshot', rollback)]
+    # The stop, the rollback (4 s) and the start follow each other without a gap.
+    assert history[3]['time'] - history[0]['time'] == pytest.approx(8 * TIME_SCALE, abs=0.01)
+    emu.reset()
+    assert emu.history() == []
+    emu.call('StopInstances', {'InstanceIds': [instance_id]})
+    assert emu.history()[0]['seq'] > history[-1]['seq']  # numbered on across resets, like the journal
 
 
 def test_error_fault_with_count_and_match(emu, seeded, error_of):

@@ -67,8 +67,8 @@ lint: venv
 	$(BIN)/ansible-lint
 
 # The role's scenarios (extensions/molecule); each starts an emulator whose instances are real SSH hosts on loopback.
-# Three lanes run side by side (the scenarios mostly wait on SSH and the emulator, so they use about one core each
-# lane of two); "concurrent" measures how long instances are down, so it runs alone after them.
+# Three lanes run side by side: the scenarios mostly wait on SSH and the emulator (two lanes kept about one core
+# busy in all). "concurrent" measures how long instances are down, so it runs alone after them.
 # SCENARIOS narrows the run to the scenarios named, one after another.
 MOLECULE_LANES := composed,check resume,health,guarded failure,limit,fleet
 MOLECULE_ALONE := concurrent

@@ -793,6 +793,13 @@ def test_summary_of_a_check():
     assert result['failed'] == ['web-2 at "Pre-flight": no such snapshot']
 
 
+def test_summary_of_a_checks_only_run():
+    result = sr.summary(['web-1', 'web-2'], ['web-1', 'web-2'], [entry('web-1', 'checked'), entry('web-2', 'checked')], [], RUN)
+    assert result['hosts'] == [{'host': host, 'done': False, 'status': 'checked only (the tags selected no rollback step)'}
+                               for host in ('web-1', 'web-2')]
+    assert (result['unfinished'], result['failed']) == (['web-1', 'web-2'], [])
+
+
 def test_summary_of_a_finished_run():
     result = sr.summary(['web-1', 'web-2'], ['web-2'], [entry('web-2', 'rolled_back')], [slurped('web-1', json.dumps(record('done')))], RUN)
     assert (result['unfinished'], result['failed']) == ([], [])

@@ -5,7 +5,11 @@
 # PRIVATE to the tencentcloud.lighthouse collection: no compatibility promises, do not import
 # from outside this collection.
 
-"""The collection's one exception type and the classes of Tencent Cloud error codes (DESIGN.md §5)."""
+"""The collection's one exception type and the classes of Tencent Cloud error codes.
+
+Throttled and transient codes are retried with backoff (a change only when it cannot have been applied);
+busy codes wait for the resource to settle, then retry; every other code is fatal and fails at once.
+"""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ STATE_SUCCESS = 'SUCCESS'
 STATE_OPERATING = 'OPERATING'
 STATE_FAILED = 'FAILED'
 
-# No source documents which name an instance reports for a rollback; accept both (reference §2.6).
+# No source documents which name an instance reports for a rollback; accept both. The snapshot side is documented as RollbackInstanceSnapshot.
 ROLLBACK_OPERATIONS = frozenset(('ApplyInstanceSnapshot', 'RollbackInstanceSnapshot'))
 
 TRANSITIONAL_INSTANCE_STATES = frozenset((
@@ -34,7 +34,7 @@ TRANSITIONAL_SNAPSHOT_STATES = frozenset(('CREATING', 'ROLLBACKING'))
 
 MAX_SNAPSHOT_NAME = 60  # characters, in CreateInstanceSnapshot and ModifySnapshotAttribute
 
-# Every documented id is a prefix and 8 lowercase alphanumerics (reference §7).
+# Every documented id is a prefix and 8 lowercase alphanumerics (lhins-, lhsnap-, lhdisk-, ...).
 _ID_SUFFIX = '-[0-9a-z]{8}'
 
 _Kind = collections.namedtuple('_Kind', 'noun action set_key ids_key id_key prefix malformed_code not_found_code max_filter_values')

@@ -5,7 +5,7 @@
 # PRIVATE to the tencentcloud.lighthouse collection: no compatibility promises, do not import
 # from outside this collection.
 
-"""The collection's one backoff policy (DESIGN.md §5)."""
+"""The collection's one backoff policy: jittered exponential backoff, within the task's deadline."""
 
 from __future__ import annotations
 

@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: tencentcloud.lighthouse contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Put the offline pip bootstrap where ansible-test looks for its downloaded get-pip script (DESIGN.md §9)."""
+"""Put the offline pip bootstrap where ansible-test looks for its downloaded get-pip script.
+
+ansible-test downloads a get-pip script from a host these machines cannot reach; the cached copy bootstraps
+pip from the standard library's ensurepip instead (tests/utils/get_pip_offline.py).
+"""
 
 from __future__ import annotations
 

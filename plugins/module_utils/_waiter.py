@@ -5,7 +5,7 @@
 # PRIVATE to the tencentcloud.lighthouse collection: no compatibility promises, do not import
 # from outside this collection.
 
-"""One deadline per module run and a poll loop that fails clearly .
+"""One deadline per module run and a poll loop that fails clearly.
 
 An asynchronous operation is done only when the resource reports our own RequestId with SUCCESS (never an
 older SUCCESS); FAILED fails at once, and the deadline fails (never warns), naming what was last seen.

@@ -15,7 +15,8 @@ import difflib
 import json
 import os
 
-ROLLBACK_OPERATIONS = ('ApplyInstanceSnapshot', 'RollbackInstanceSnapshot')
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import STATE_SUCCESS, is_rollback
+
 POSITIVE_NUMBERS = ('wait_timeout', 'verify_timeout', 'health_timeout', 'health_interval', 'connection_timeout',
                     'max_unavailable')
 TASK_FILES = ('pre_tasks', 'verify_tasks', 'post_tasks')
@@ -94,7 +95,7 @@ def _journal_problems(path):
 
 
 def _is_successful_rollback(resource):
-    return resource.get('latest_operation') in ROLLBACK_OPERATIONS and resource.get('latest_operation_state') == 'SUCCESS'
+    return is_rollback(resource.get('latest_operation')) and resource.get('latest_operation_state') == STATE_SUCCESS
 
 
 def decide(record, run_id, instance, snapshot, adopt_unverified=True):
@@ -120,7 +121,7 @@ def decide(record, run_id, instance, snapshot, adopt_unverified=True):
             and instance.get('latest_operation_request_id') == rollback_request:
         return _decision(RESUME_START, 'it is STOPPED on %s: the rollback %s succeeded and nothing ran since'
                          % (snapshot_id, rollback_request), rollback_request)
-    unverified = rollback_request and record is not None and (record or {}).get('rollback_request_id') != rollback_request
+    unverified = rollback_request and record is not None and record.get('rollback_request_id') != rollback_request
     started_since = instance.get('latest_operation') == 'StartInstances' or instance.get('latest_operation_request_id') == rollback_request
     if adopt_unverified and unverified and started_since:
         return _decision(RESUME_START, 'its disk was rolled back to %s (request %s) and only started since, and no run verified it '
@@ -286,11 +287,11 @@ def summary(pattern_hosts, play_hosts, entries, left_out, run_id):
     """Every host of the play's pattern, in order, with what this run knows of it.
 
     ``entries``: this run's journal entries; ``left_out``: the results of reading the record files of the hosts
-    that --limit left out (slurp results, with ``item`` the host). Returns ``{run_id, hosts, unfinished, failed,
+    that --limit left out (slurp results, with ``item`` the host's fleet entry, see scope()). Returns ``{run_id, hosts, unfinished, failed,
     table}``: ``unfinished`` names every host not done in this run, ``failed`` every failed host with its reason.
     """
     by_host = {entry['host']: entry for entry in entries}
-    records = {result['item']: parse_record(base64.b64decode(result['content']).decode('utf-8', 'replace'))
+    records = {result['item']['host']: parse_record(base64.b64decode(result['content']).decode('utf-8', 'replace'))
                for result in left_out if result.get('content')}
     rows, failed = [], []
     for host in pattern_hosts:

@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -45,6 +46,15 @@ SSH_ARGS = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLe
 def _files(directory: str) -> dict[str, str]:
     names = ('emulator.json', 'inventory.yml', 'emulator.out', 'emulator.log', 'backend')
     return {name: os.path.join(directory, name) for name in names}
+
+
+LOOPBACK = ('127.0.0.1', 'localhost', '::1')
+
+
+def require_loopback(url: str) -> None:
+    """Refuse an emulator URL that is not on this machine's loopback: tests send traffic nowhere else."""
+    if urllib.parse.urlparse(url).hostname not in LOOPBACK:
+        raise SystemExit('the emulator must listen on loopback, not %s' % url)
 
 
 def control(url: str, path: str, body: object = None) -> object:

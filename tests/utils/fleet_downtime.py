@@ -26,15 +26,8 @@ import argparse
 import json
 import sys
 import time
-import urllib.parse
-import urllib.request
 
-LOOPBACK = ('127.0.0.1', 'localhost', '::1')
-
-
-def control(url: str, path: str) -> list:
-    with urllib.request.urlopen('%s/_emulator/%s' % (url, path), timeout=30) as answer:
-        return json.loads(answer.read())
+from emulated_fleet import control, require_loopback
 
 
 def down_intervals(history: list, journal: list, now: float) -> dict:
@@ -83,8 +76,7 @@ def main() -> int:
     parser.add_argument('url')
     parser.add_argument('--since', type=int, default=0)
     arguments = parser.parse_args()
-    if urllib.parse.urlparse(arguments.url).hostname not in LOOPBACK:
-        parser.error('the emulator must listen on loopback, not %s' % arguments.url)
+    require_loopback(arguments.url)
     history = control(arguments.url, 'history?since=%d' % arguments.since)
     down = down_intervals(history, control(arguments.url, 'journal'), time.time())
     found = overlaps(down)

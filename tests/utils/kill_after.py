@@ -30,17 +30,15 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
+
+from emulated_fleet import control, require_loopback
 
 POLL_SECONDS = 0.02
-LOOPBACK = ('127.0.0.1', 'localhost', '::1')
 
 
 def journal(url: str, since: int) -> list:
     """The emulator's journal entries after ``since``."""
-    with urllib.request.urlopen('%s/_emulator/journal?since=%d' % (url, since), timeout=30) as answer:
-        return json.loads(answer.read())
+    return control(url, 'journal?since=%d' % since)
 
 
 def matches(entry: dict, action: str, instance_id: str, outcome: str) -> bool:
@@ -112,8 +110,7 @@ def main() -> int:
     command = arguments.command[1:] if arguments.command[:1] == ['--'] else arguments.command
     if not command:
         parser.error('a command to run is required after --')
-    if urllib.parse.urlparse(arguments.url).hostname not in LOOPBACK:
-        parser.error('the emulator must listen on loopback, not %s' % arguments.url)
+    require_loopback(arguments.url)
 
     # Only what the command does from now on counts.
     since = max([entry['seq'] for entry in journal(arguments.url, 0)] or [0])

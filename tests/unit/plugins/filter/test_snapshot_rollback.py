@@ -722,7 +722,7 @@ def entry(host, outcome, **changes):
 
 def slurped(host, content=None, **changes):
     """A slurp result of summary.yml's loop over the hosts --limit left out."""
-    result = {'item': host, 'changed': False, 'ansible_loop_var': 'item'}
+    result = {'item': {'host': host, 'instance_id': INSTANCE_ID, 'region': ''}, 'changed': False, 'ansible_loop_var': 'item'}
     if content is not None:
         result.update(content=base64.b64encode(content.encode('utf-8')).decode('ascii'), encoding='base64', source='/x')
     result.update(changes)
@@ -819,7 +819,7 @@ def test_summary_shows_an_unknown_outcome_as_is():
 
 def test_summary_reads_a_left_out_record_with_bad_bytes():
     content = base64.b64encode(b'\xff\xfe' + json.dumps(record('done')).encode()).decode()
-    result = sr.summary(['lo-1'], [], [], [{'item': 'lo-1', 'content': content}], RUN)
+    result = sr.summary(['lo-1'], [], [], [{'item': {'host': 'lo-1'}, 'content': content}], RUN)
     assert result['hosts'] == [{'host': 'lo-1', 'done': False, 'status': 'left out by --limit, not done in this run'}]
 
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -20,6 +21,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client im
     connect,
 )
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, NoopWaiter, Waiter
 
 DEFAULT_WAIT_TIMEOUT = 1200
@@ -47,7 +49,13 @@ class LighthouseModule:
 
     `argument_spec` holds the module's own options; `wait=True` adds WAIT_ARGSPEC and starts the
     run's one deadline (``wait_timeout`` seconds). Other keyword arguments go to AnsibleModule.
+    The run's one Retry and one Waiter are built here and read the time through `clock`, `sleep`
+    and `random`, the only three places unit tests replace to run a module on a fake clock.
     """
+
+    clock = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
+    random = staticmethod(random.random)
 
     def __init__(self, argument_spec, wait=False, **kwargs):
         spec = dict(AUTH_ARGSPEC, **(WAIT_ARGSPEC if wait else {}))
@@ -63,14 +71,16 @@ class LighthouseModule:
         for name in ('api_timeout', 'wait_timeout'):
             if self.params.get(name) is not None and self.params[name] <= 0:
                 self.ansible.fail_json(msg='%s must be a positive number of seconds, got %d' % (name, self.params[name]))
-        self.deadline = Deadline(self.params['wait_timeout']) if wait else None
+        self.deadline = Deadline(self.params['wait_timeout'], self.clock) if wait else None
+        self.retry = Retry(sleep=self.sleep, rand=self.random)
+        self.poller = Waiter(sleep=self.sleep)
         self._client = None
 
     @property
     def client(self):
         """The Client, built on first use (raises LighthouseError for bad credentials, region or endpoint)."""
         if self._client is None:
-            self._client = connect(self.params, deadline=self.deadline)
+            self._client = connect(self.params, self.retry, self.deadline)
         return self._client
 
     @property

@@ -20,9 +20,9 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client im
     SDK_REQUIREMENT,
     connect,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, NoopWaiter, Waiter
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
 
 DEFAULT_WAIT_TIMEOUT = 1200
 
@@ -61,7 +61,7 @@ class LighthouseModule:
         spec = dict(AUTH_ARGSPEC, **(WAIT_ARGSPEC if wait else {}))
         spec.update(argument_spec)
         self.ansible = AnsibleModule(argument_spec=spec, **kwargs)
-        self._started = time.monotonic()
+        self._started = self.clock()
         self.params = self.ansible.params
         self.check_mode = self.ansible.check_mode
         # Extra keys for the result; modules add to it as they go, so a failure still reports them.
@@ -73,7 +73,7 @@ class LighthouseModule:
                 self.ansible.fail_json(msg='%s must be a positive number of seconds, got %d' % (name, self.params[name]))
         self.deadline = Deadline(self.params['wait_timeout'], self.clock) if wait else None
         self.retry = Retry(sleep=self.sleep, rand=self.random)
-        self.poller = Waiter(sleep=self.sleep)
+        self.waiter = Waiter(sleep=self.sleep)
         self._client = None
 
     @property
@@ -84,14 +84,40 @@ class LighthouseModule:
         return self._client
 
     @property
-    def waiter(self):
-        """The Waiter for a mutating call's outcome: a NoopWaiter in check mode or with ``wait: false``."""
-        if self.check_mode or not self.params.get('wait'):
-            return NoopWaiter()
-        return Waiter()
+    def waits(self):
+        """True when the module waits for the outcome of what it sends (not in check mode, nor with ``wait: false``)."""
+        return bool(self.params.get('wait')) and not self.check_mode
+
+    def settle_and_send(self, what, probe, plan, send, describe, view=None):
+        """Wait for resources to settle, then send only the requests still needed; return the view they were planned from.
+
+        `probe` is a Waiter probe over the resources: ``(DONE, view)`` once they have settled, PENDING
+        while an operation runs (it may raise when the task cannot go on). `plan(view)` lists the requests
+        still needed and `send(request)` sends one; each accepted request sets ``changed``. A `view` the
+        caller has just seen is planned from without looking again. Nothing is sent in check mode.
+
+        A request refused because a resource is busy is never repeated blindly: after a backoff pause
+        (Retry.backoff) the resources are looked at, waited for and planned again, so only what is still
+        needed is sent, nothing when another client got there meanwhile. Other errors, and a refusal
+        whose pause would pass the deadline, are raised.
+        """
+        refusals = 0
+        while True:
+            if view is None:
+                view = self.waiter.wait(what, probe, self.deadline, describe)
+            try:
+                for request in [] if self.check_mode else plan(view):
+                    send(request)
+                    self.result['changed'] = True
+                return view
+            except LighthouseError as err:
+                refusals += 1
+                if err.kind != BUSY or not self.retry.backoff(refusals, self.deadline):
+                    raise
+            view = None
 
     def elapsed(self):
-        return round(time.monotonic() - self._started, 3)
+        return round(self.clock() - self._started, 3)
 
     def run(self, work, failure, **ids):
         """Exit with ``work(self)`` (a dict, or None) merged into `result`, or fail on LighthouseError.

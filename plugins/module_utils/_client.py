@@ -91,20 +91,13 @@ class Client:
         self._sdk_client = sdk_client
         self._retry = retry or Retry()
 
-    def call(self, action, params=None, settle=None):
+    def call(self, action, params=None):
         """Return the ``Response`` body of `action` (including ``RequestId``).
 
-        Throttled and transient errors are retried within the client's deadline. With `settle`, a
-        busy resource is waited out (``settle(error)``) and the call repeated, within the deadline.
-        Only ``Describe*`` actions count as idempotent (see Retry.call).
+        Throttled and transient errors are retried within the client's deadline; only ``Describe*``
+        actions count as idempotent (see Retry.call).
         """
-        def send():
-            return self._send(action, params or {})
-
-        idempotent = action.startswith('Describe')
-        if settle is None:
-            return self._retry.call(send, self.deadline, idempotent)
-        return self._retry.call_when_busy(send, settle, self.deadline, idempotent)
+        return self._retry.call(lambda: self._send(action, params or {}), self.deadline, action.startswith('Describe'))
 
     def _send(self, action, params):
         try:

@@ -12,15 +12,16 @@ from __future__ import annotations
 import random
 import time
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, THROTTLED, TRANSIENT, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import THROTTLED, TRANSIENT, LighthouseError
 
 
 class Retry:
-    """Jittered exponential backoff for throttled and transient errors; busy resources on request.
+    """Jittered exponential backoff for throttled and transient errors, within the task's deadline.
 
     The n-th retry sleeps between half and all of ``min(max_delay, base_delay * 2**(n-1))`` seconds.
     Retrying stops after ``max_attempts`` calls, or earlier when the next sleep would pass the
-    deadline; the last error is then raised unchanged. Fatal errors are raised at once.
+    deadline; the last error is then raised unchanged. Fatal and busy errors are raised at once
+    (a busy resource is waited out by LighthouseModule.settle_and_send, which plans again).
     """
 
     def __init__(self, max_attempts=6, base_delay=0.5, max_delay=8.0, sleep=time.sleep, rand=random.random):
@@ -35,6 +36,14 @@ class Retry:
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return ceiling / 2 + self._random() * ceiling / 2
 
+    def backoff(self, attempt, deadline=None):
+        """Sleep delay(attempt) and return True; return False at once when that sleep would pass the deadline."""
+        delay = self.delay(attempt)
+        if deadline is not None and delay > deadline.remaining():
+            return False
+        self._sleep(delay)
+        return True
+
     def call(self, func, deadline=None, idempotent=True):
         """Return func(), retrying throttled and transient errors.
 
@@ -46,67 +55,12 @@ class Retry:
             try:
                 return func()
             except LighthouseError as err:
-                delay = self.delay(attempt)
-                if not _retryable(err, idempotent) or attempt >= self.max_attempts or _passes(deadline, delay):
+                if not _retryable(err, idempotent) or attempt >= self.max_attempts or not self.backoff(attempt, deadline):
                     raise
-                self._sleep(delay)
             attempt += 1
-
-    def call_when_busy(self, func, settle, deadline, idempotent=True):
-        """Like call(), and when the resource is busy: settle(error), back off, call again, until the deadline.
-
-        `settle` waits for the resource to finish its current operation (usually with a Waiter on the
-        same deadline) and may raise, e.g. WaitTimeoutError.
-        """
-        if deadline is None:
-            raise ValueError('waiting out a busy resource needs a deadline')
-        attempt = 1
-        while True:
-            try:
-                return self.call(func, deadline, idempotent)
-            except LighthouseError as err:
-                if err.kind != BUSY:
-                    raise
-                settle(err)
-                delay = self.delay(attempt)
-                if _passes(deadline, delay):
-                    raise
-                self._sleep(delay)
-            attempt += 1
-
-    def send_replanned(self, requests, send, replan, deadline):
-        """send(request) for each of `requests` in turn; a request refused as busy is planned again, not repeated.
-
-        On a busy refusal, replan(request) waits for the request's resources to settle, looks at them again
-        and returns the requests still needed in its place, none when another client got there meanwhile.
-        Those are sent after a pause of delay() (the n-th refusal pausing as the n-th retry does). Other
-        errors, and a busy refusal at the deadline or whose pause would pass it, are raised.
-        """
-        pending = list(requests)
-        refusals = 0
-        while pending:
-            request = pending.pop(0)
-            try:
-                send(request)
-            except LighthouseError as err:
-                if err.kind != BUSY or deadline.expired():
-                    raise
-                refusals += 1
-                replanned = replan(request)
-                if replanned:
-                    delay = self.delay(refusals)
-                    if _passes(deadline, delay):
-                        raise
-                    self._sleep(delay)
-                pending[:0] = replanned
 
 
 def _retryable(err, idempotent):
     if err.kind == THROTTLED:
         return True
     return err.kind == TRANSIENT and (idempotent or err.request_id is not None)
-
-
-def _passes(deadline, delay):
-    """True when sleeping `delay` seconds would pass the deadline, if there is one."""
-    return deadline is not None and delay > deadline.remaining()

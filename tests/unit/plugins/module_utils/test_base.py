@@ -9,8 +9,9 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _base
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import NoopWaiter, Waiter
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, WaitTimeoutError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
 
 SECRET_KEY = 'unit-test-secret-key-0123456789'
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': SECRET_KEY, 'region': 'ap-guangzhou'}
@@ -70,14 +71,115 @@ def test_client_is_built_once_from_the_options_with_the_run_deadline(clean_env):
     assert (module.client.region, module.client.deadline) == ('ap-guangzhou', module.deadline)
 
 
-@pytest.mark.parametrize('args, check_mode, waiter', [
-    ({}, False, Waiter),
-    ({}, True, NoopWaiter),
-    ({'wait': False}, False, NoopWaiter),
+@pytest.mark.parametrize('args, check_mode, waits', [
+    ({}, False, True),
+    ({}, True, False),
+    ({'wait': False}, False, False),
 ])
-def test_waiter_is_a_noop_in_check_mode_and_without_wait(clean_env, args, check_mode, waiter):
+def test_waits_for_outcomes_only_outside_check_mode_and_with_wait(clean_env, args, check_mode, waits):
     module = build(dict(args, _ansible_check_mode=check_mode), wait=True, supports_check_mode=True)
-    assert isinstance(module.waiter, waiter)
+    assert module.waits is waits
+
+
+@pytest.fixture
+def on_clock(clean_env, monkeypatch, clock):
+    """LighthouseModule reads time and sleeps on the FakeClock; jitter is at the top of its range."""
+    monkeypatch.setattr(LighthouseModule, 'clock', clock)
+    monkeypatch.setattr(LighthouseModule, 'sleep', clock.sleep)
+    monkeypatch.setattr(LighthouseModule, 'random', staticmethod(lambda: 1.0))
+    return clock
+
+
+def test_the_run_s_deadline_retry_and_waiter_share_the_injected_clock(on_clock):
+    module = build(dict(ARGS, wait_timeout=60), wait=True)
+    assert module.retry.backoff(1, module.deadline) is True
+    module.waiter.wait('something', Scripted((PENDING, 'busy'), (DONE, 'ready')), module.deadline, str)
+    assert on_clock.sleeps == [0.5, 0.25]
+    assert module.deadline.remaining() == 59.25
+    assert module.elapsed() == 0.75
+
+
+def busy_refusal(request_id='req-busy'):
+    return LighthouseError('UnsupportedOperation.LatestOperationUnfinished', 'busy', request_id)
+
+
+class Sender:
+    """A send() that records its requests and raises the errors queued for them (request -> list of errors)."""
+
+    def __init__(self, **errors):
+        self.errors = errors
+        self.sent = []
+
+    def __call__(self, request):
+        queued = self.errors.get(request) or []
+        if queued:
+            raise queued.pop(0)
+        self.sent.append(request)
+
+
+def settle_and_send(module, probe, sender, plan=lambda view: view, view=None):
+    return module.settle_and_send('the things to settle', probe, plan, sender, str, view)
+
+
+def test_settle_and_send_waits_for_the_resources_then_sends_what_the_plan_needs(on_clock):
+    module = build(ARGS, wait=True)
+    probe, sender = Scripted((PENDING, ['a']), (DONE, ['a', 'b'])), Sender()
+    assert settle_and_send(module, probe, sender) == ['a', 'b']
+    assert (probe.calls, sender.sent, on_clock.sleeps) == (2, ['a', 'b'], [0.25])
+    assert module.result['changed'] is True
+
+
+def test_settle_and_send_plans_from_a_view_just_seen_without_looking_again(on_clock):
+    module = build(ARGS, wait=True)
+    probe, sender = Scripted((DONE, ['x'])), Sender()
+    settle_and_send(module, probe, sender, view=['a'])
+    assert (probe.calls, sender.sent) == (0, ['a'])
+
+
+def test_settle_and_send_sends_nothing_in_check_mode(on_clock):
+    module = build(dict(ARGS, _ansible_check_mode=True), wait=True, supports_check_mode=True)
+    sender = Sender()
+    assert settle_and_send(module, Scripted((DONE, ['a'])), sender) == ['a']
+    assert sender.sent == [] and 'changed' not in module.result
+
+
+def test_a_busy_refusal_is_planned_again_after_a_pause_not_repeated(on_clock):
+    module = build(ARGS, wait=True)
+    # 'a' went through, 'b' was refused; looking again finds only 'b' still needed.
+    probe, sender = Scripted((DONE, ['a', 'b']), (DONE, ['b'])), Sender(b=[busy_refusal()])
+    assert settle_and_send(module, probe, sender) == ['b']
+    assert (sender.sent, on_clock.sleeps) == (['a', 'b'], [0.5])
+
+
+def test_a_busy_refusal_needs_nothing_more_when_another_client_got_there(on_clock):
+    module = build(ARGS, wait=True)
+    probe, sender = Scripted((DONE, ['a']), (DONE, [])), Sender(a=[busy_refusal()])
+    assert settle_and_send(module, probe, sender) == []
+    assert sender.sent == [] and 'changed' not in module.result
+
+
+def test_settle_and_send_raises_other_errors_at_once(on_clock):
+    module = build(ARGS, wait=True)
+    error = LighthouseError('ResourceNotFound.InstanceIdNotFound', 'gone', 'req-1')
+    with pytest.raises(LighthouseError) as caught:
+        settle_and_send(module, Scripted((DONE, ['a'])), Sender(a=[error]))
+    assert caught.value is error and on_clock.sleeps == []
+
+
+def test_a_busy_refusal_whose_pause_would_pass_the_deadline_is_raised(on_clock):
+    module = build(dict(ARGS, wait_timeout=1), wait=True)
+    refusals = [busy_refusal('req-%d' % number) for number in range(5)]
+    with pytest.raises(LighthouseError) as caught:
+        settle_and_send(module, Scripted((DONE, ['a'])), Sender(a=refusals))
+    # The first pause (0.5 s) fits in the 1 s deadline, the second (1 s) would not.
+    assert (caught.value.request_id, on_clock.sleeps) == ('req-1', [0.5])
+
+
+def test_settle_and_send_fails_when_the_resources_never_settle(on_clock):
+    module = build(dict(ARGS, wait_timeout=2), wait=True)
+    with pytest.raises(WaitTimeoutError) as caught:
+        settle_and_send(module, Scripted((PENDING, 'still busy')), Sender())
+    assert caught.value.message == 'timed out after 2s waiting for the things to settle; last seen: still busy'
 
 
 def test_success_exits_with_the_result_elapsed_and_unchanged(run_module):

@@ -220,18 +220,7 @@ class ScriptedSdk:
         return outcome
 
 
-def test_busy_call_is_settled_and_repeated_within_the_client_deadline():
-    clock = FakeClock()
-    sdk = ScriptedSdk(TencentCloudSDKException('UnsupportedOperation.LatestOperationUnfinished', 'busy', 'req-b'),
-                      {'Response': {'RequestId': 'req-5'}})
-    client = Client(sdk, 'ap-guangzhou', Retry(sleep=clock.sleep), Deadline(60, clock))
-    settled = []
-    assert client.call('StartInstances', {'InstanceIds': ['lhins-aaaaaaaa']}, settle=settled.append) == {'RequestId': 'req-5'}
-    assert [(err.code, err.request_id) for err in settled] == [('UnsupportedOperation.LatestOperationUnfinished', 'req-b')]
-    assert len(sdk.calls) == 2
-
-
-def test_busy_call_without_settle_fails_at_once():
+def test_busy_refusal_is_raised_at_once_for_the_module_to_plan_again():
     sdk = ScriptedSdk(TencentCloudSDKException('UnsupportedOperation.DiskBusy', 'busy', 'req-b'))
     with pytest.raises(LighthouseError) as caught:
         Client(sdk, 'ap-guangzhou').call('ApplyInstanceSnapshot', {})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, WaitTimeoutError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
@@ -90,144 +90,17 @@ def test_mutating_call_rejected_by_the_api_is_retried(clock, error):
     assert call.calls == 2
 
 
-def test_busy_resource_is_settled_then_retried(clock):
-    call = Scripted(BUSY, BUSY, 'answer')
-    settled = []
-    assert retry(clock).call_when_busy(call, settled.append, Deadline(60, clock)) == 'answer'
-    assert settled == [BUSY, BUSY]
-    assert call.calls == 3
-    assert clock.sleeps == [0.375, 0.75]
+def test_backoff_sleeps_the_attempt_s_delay(clock):
+    assert retry(clock).backoff(2, Deadline(60, clock)) is True
+    assert clock.sleeps == [0.75]
 
 
-def test_busy_retry_still_absorbs_throttling(clock):
-    call = Scripted(THROTTLED, BUSY, THROTTLED, 'answer')
-    settled = []
-    assert retry(clock).call_when_busy(call, settled.append, Deadline(60, clock)) == 'answer'
-    assert settled == [BUSY]
-    assert call.calls == 4
+def test_backoff_without_a_deadline_always_sleeps(clock):
+    assert retry(clock).backoff(10) is True
+    assert clock.sleeps == [6.0]
 
 
-def test_busy_forever_ends_at_the_deadline_with_the_busy_error(clock):
-    call = Scripted(BUSY)
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock).call_when_busy(call, lambda err: None, Deadline(10, clock))
-    assert caught.value is BUSY
-    assert clock.now - 100.0 <= 10
-
-
-def test_settle_failure_propagates(clock):
-    timeout = WaitTimeoutError('lhins-aaaaaaaa to settle', 10, 'instance_state=STOPPING')
-
-    def settle(err):
-        raise timeout
-
-    with pytest.raises(WaitTimeoutError) as caught:
-        retry(clock).call_when_busy(Scripted(BUSY), settle, Deadline(10, clock))
-    assert caught.value is timeout
-
-
-def test_fatal_error_while_waiting_out_busy_is_raised_at_once(clock):
-    fatal = LighthouseError('UnsupportedOperation.InvalidInstanceState', 'wrong state', 'req-s')
-    call = Scripted(BUSY, fatal, 'never reached')
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock).call_when_busy(call, lambda err: None, Deadline(60, clock))
-    assert caught.value is fatal
-    assert call.calls == 2
-
-
-def test_waiting_out_busy_needs_a_deadline(clock):
-    with pytest.raises(ValueError):
-        retry(clock).call_when_busy(Scripted(BUSY), lambda err: None, None)
-
-
-# ---- send_replanned: a busy refusal is planned again, not repeated blindly
-
-class Sender:
-    """send() for send_replanned: records what it is given; requests named in `refuse` raise the next of its errors."""
-
-    def __init__(self, **refuse):
-        self.refuse = refuse
-        self.sent = []
-
-    def __call__(self, request):
-        self.sent.append(request)
-        if self.refuse.get(request):
-            raise self.refuse[request].pop(0)
-
-
-def test_send_replanned_sends_every_request_in_order_without_replanning_or_pausing(clock):
-    send = Sender()
-    retry(clock).send_replanned(['a', 'b'], send, lambda request: pytest.fail('replanned'), Deadline(60, clock))
-    assert send.sent == ['a', 'b']
-    assert clock.sleeps == []
-
-
-def test_send_replanned_sends_what_the_replan_still_needs_in_place_of_a_busy_request_after_a_pause(clock):
-    send = Sender(a=[BUSY])
-    replanned = []
-
-    def replan(request):
-        replanned.append((request, clock.now))
-        return ['a2', 'a3']
-
-    retry(clock, rand=1.0).send_replanned(['a', 'b'], send, replan, Deadline(60, clock))
-    assert send.sent == ['a', 'a2', 'a3', 'b']
-    assert replanned == [('a', 100.0)]
-    assert clock.sleeps == [0.5]  # delay(1) with the jitter at the top
-
-
-def test_send_replanned_sends_nothing_more_and_does_not_pause_when_the_replan_needs_nothing(clock):
-    send = Sender(a=[BUSY])
-    retry(clock).send_replanned(['a', 'b'], send, lambda request: [], Deadline(60, clock))
-    assert send.sent == ['a', 'b']
-    assert clock.sleeps == []
-
-
-def test_send_replanned_pauses_longer_after_each_refusal(clock):
-    send = Sender(a=[BUSY, BUSY])
-    retry(clock, rand=1.0).send_replanned(['a'], send, lambda request: [request], Deadline(60, clock))
-    assert send.sent == ['a', 'a', 'a']
-    assert clock.sleeps == [0.5, 1.0]
-
-
-def test_send_replanned_raises_other_errors_without_replanning(clock):
-    fatal = LighthouseError('UnsupportedOperation.InvalidInstanceState', 'wrong state', 'req-s')
-    send = Sender(a=[fatal])
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock).send_replanned(['a', 'b'], send, lambda request: pytest.fail('replanned'), Deadline(60, clock))
-    assert caught.value is fatal
-    assert send.sent == ['a']
-
-
-def test_send_replanned_raises_a_replan_failure(clock):
-    timeout = WaitTimeoutError('lhins-aaaaaaaa to settle', 10, 'instance_state=STOPPING')
-
-    def replan(request):
-        raise timeout
-
-    with pytest.raises(WaitTimeoutError) as caught:
-        retry(clock).send_replanned(['a'], Sender(a=[BUSY]), replan, Deadline(10, clock))
-    assert caught.value is timeout
-
-
-def test_send_replanned_raises_the_busy_error_rather_than_pause_past_the_deadline(clock):
-    deadline = Deadline(10, clock)
-
-    def replan(request):
-        clock.sleep(9.8)  # settling took nearly all the time there was
-        return [request]
-
-    send = Sender(a=[BUSY])
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock, rand=1.0).send_replanned(['a'], send, replan, deadline)
-    assert caught.value is BUSY
-    assert send.sent == ['a']
-    assert clock.sleeps == [9.8]
-
-
-def test_send_replanned_raises_the_busy_error_at_the_deadline_without_replanning(clock):
-    deadline = Deadline(10, clock)
-    clock.sleep(10)
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock).send_replanned(['a'], Sender(a=[BUSY]), lambda request: pytest.fail('replanned'), deadline)
-    assert caught.value is BUSY
+def test_backoff_refuses_a_sleep_past_the_deadline(clock):
+    deadline = Deadline(1, clock)
+    assert retry(clock).backoff(3, deadline) is False
+    assert clock.sleeps == [] and deadline.remaining() == 1

@@ -4,8 +4,8 @@ Each precondition is a function returning an ApiError or None. The mutating acti
 it returns; the DescribeXxxDeniedActions actions list what it returns: one source of truth.
 """
 
+import copy
 import functools
-import time
 
 from . import params as P
 from .errors import ApiError, raise_if
@@ -91,13 +91,21 @@ SNAPSHOT_FILTERS = dict(_TAG_FILTERS, **{
 })
 
 
-def _matches(resource, rules, table):
+NAME_FILTERS = ('instance-name', 'disk-name', 'snapshot-name')
+
+
+def _matches(resource, rules, table, substring):
+    """Does ``resource`` pass every filter rule? With ``substring``, a name filter value matches the names containing it."""
     for name, wanted in rules:
         if name.startswith('tag:'):
             have = [tag['Value'] for tag in resource.fields['Tags'] if tag['Key'] == name[4:]]
         else:
             have = table[name](resource)
-        if not set(wanted) & set(have):
+        if substring and name in NAME_FILTERS:
+            found = any(value in text for value in wanted for text in have)
+        else:
+            found = set(wanted) & set(have)
+        if not found:
             return False
     return True
 
@@ -130,7 +138,16 @@ class Lighthouse:
     def call(self, action, region, params, request_id, from_query=False):
         """Run ``action``; returns the response fields without RequestId."""
         params = P.check(params, SCHEMAS[action], from_query)
-        return self._handlers[action](region, params, request_id)
+        if action.startswith('Describe') or not self.settings.lag():
+            return self._handlers[action](region, params, request_id)
+        resources = [resource for kind in KINDS for resource in self.store.list(kind)]
+        before = [copy.deepcopy(resource.fields) for resource in resources]
+        answer = self._handlers[action](region, params, request_id)
+        until = self.engine.clock() + self.settings.lag()
+        for resource, fields in zip(resources, before):
+            if fields != resource.fields:
+                resource.stale = (until, fields)
+        return answer
 
     # ---- lookups shared by all actions
 
@@ -155,12 +172,13 @@ class Lighthouse:
         if params.get(ids_name):
             return self._find(region, kind, ids_name, params[ids_name], must_exist=must_exist)
         rules = P.filters(params.get('Filters', []), table, max_values)
-        return [r for r in self.store.list(kind, region) if _matches(r, rules, table)]
+        substring = self.settings['behaviour']['name_filter'] == 'substring'
+        return [r for r in self.store.list(kind, region) if _matches(r, rules, table, substring)]
 
     def _page(self, params, items, set_name):
         offset, limit = P.paging(params)
         now = self.engine.clock()
-        return {'TotalCount': len(items), set_name: [item.render(now) for item in items[offset:offset + limit]]}
+        return {'TotalCount': len(items), set_name: [item.described(now) for item in items[offset:offset + limit]]}
 
     # ---- preconditions (one source of truth for the actions and the denied-action lists)
 
@@ -222,7 +240,7 @@ class Lighthouse:
         """
         ids = {owner.resource.id for owner in owners} | set(related)
         fail = self.faults.take(action, ids, ('async_failed',)) is not None
-        self.engine.start(Operation(request_id, owners, phases, fail), iso(time.time()))
+        self.engine.start(Operation(request_id, owners, phases, fail), iso(self.engine.wall()))
 
     def power_phase(self, action, instance):
         needed, during, after, duration, hook = POWER[action]
@@ -306,7 +324,7 @@ class Lighthouse:
             raise ApiError('InvalidParameterValue.LimitExceeded', 'At most %d tags are allowed.' % MAX_TAGS)
         raise_if(self.create_snapshot_error(instance))
         disk = self.store.get('disk', region, _system_disk_id(instance))
-        snapshot = self.new_snapshot(disk, params.get('SnapshotName'), params.get('Tags', []), time.time())
+        snapshot = self.new_snapshot(disk, params.get('SnapshotName'), params.get('Tags', []), self.engine.wall())
         self.run('CreateInstanceSnapshot', request_id, [Owner(snapshot, 'CreateInstanceSnapshot', 0)], [self.snapshot_phase(snapshot)],
                  related=[instance.id])
         return {'SnapshotId': snapshot.id}

@@ -23,14 +23,21 @@ DEFAULTS = {
     },
     # Snapshots allowed in a region: this many per instance in that region.
     'snapshot_quota_per_instance': 2,
+    # Eventual consistency: for this many emulated seconds after a call, Describe* still shows the resources
+    # the call changed as they were before it (real seconds = describe_lag * time_scale).
+    'describe_lag': 0.0,
     'behaviour': {
         # After ApplyInstanceSnapshot on a RUNNING instance: False leaves it STOPPED, True starts it again.
         'start_after_rollback': False,
         # Instance.LatestOperation after a rollback (and the instance's denied-action name for it).
         'rollback_operation_name': 'ApplyInstanceSnapshot',
+        # The name filters (instance-name, disk-name, snapshot-name): 'exact', or 'substring' (a value matches
+        # every name containing it, as the fuzzy name filters of some Tencent Cloud APIs do).
+        'name_filter': 'exact',
     },
 }
 ROLLBACK_NAMES = ('ApplyInstanceSnapshot', 'RollbackInstanceSnapshot')
+NAME_FILTERS = ('exact', 'substring')
 
 
 def _number(value, minimum, what):
@@ -50,6 +57,8 @@ def _check_behaviour(name, value):
         raise ValueError('behaviour.start_after_rollback must be true or false')
     if name == 'rollback_operation_name' and value not in ROLLBACK_NAMES:
         raise ValueError('behaviour.rollback_operation_name must be one of %s' % ', '.join(ROLLBACK_NAMES))
+    if name == 'name_filter' and value not in NAME_FILTERS:
+        raise ValueError('behaviour.name_filter must be one of %s' % ', '.join(NAME_FILTERS))
     return value
 
 
@@ -74,7 +83,7 @@ class Settings:
         for key, value in changes.items():
             if key not in DEFAULTS:
                 raise ValueError('unknown setting %r' % key)
-            if key == 'time_scale':
+            if key in ('time_scale', 'describe_lag'):
                 values[key] = _number(value, 0, key)
             elif key == 'snapshot_quota_per_instance':
                 values[key] = _integer(value, 0, key)
@@ -90,6 +99,10 @@ class Settings:
     def seconds(self, duration):
         """Real seconds of the phase ``duration`` (a key of ``durations``)."""
         return self.values['durations'][duration] * self.values['time_scale']
+
+    def lag(self):
+        """Real seconds during which Describe* shows the resources a call changed as they were before it."""
+        return self.values['describe_lag'] * self.values['time_scale']
 
     def __getitem__(self, key):
         return self.values[key]

@@ -301,6 +301,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     get_instance,
     get_snapshot,
     is_rollback,
+    newest_first,
     operation_status,
     settled,
     snapshots_named,
@@ -333,9 +334,9 @@ def name_error(name, instance, matches, disk_snapshots):
     """The error for a snapshot name that matched none (`disk_snapshots`: what the disk has) or several snapshots."""
     where = 'the system disk %s of instance %s' % (system_disk_of(instance).get('disk_id'), instance['instance_id'])
     if not matches:
-        found = ', '.join('%r (%s)' % (item.get('snapshot_name'), item['snapshot_id']) for item in disk_snapshots) or 'none'
-        return LighthouseError('ResourceNotFound.SnapshotNotFound',
-                               'no snapshot of %s is named %r; its snapshots are: %s' % (where, name, found))
+        found = ', '.join('%r (%s)' % (item.get('snapshot_name'), item['snapshot_id']) for item in disk_snapshots)
+        return LighthouseError('ResourceNotFound.SnapshotNotFound', 'no snapshot of %s is named %r; %s' % (
+            where, name, 'its snapshots, newest first: %s' % found if found else 'it has no snapshots'))
     found = ', '.join('%s (created %s)' % (item['snapshot_id'], item.get('created_time')) for item in matches)
     return LighthouseError('InvalidParameterValue',
                            '%d snapshots of %s are named %r: %s; choose one with snapshot_id' % (len(matches), where, name, found))
@@ -430,7 +431,7 @@ def resolve_snapshot(client, params, instance):
     matches = snapshots_named(client, disk_id, name)
     if len(matches) == 1:
         return matches[0]
-    raise name_error(name, instance, matches, [] if matches else snapshots_of_disk(client, disk_id))
+    raise name_error(name, instance, matches, [] if matches else newest_first(snapshots_of_disk(client, disk_id)))
 
 
 def current_snapshot_id(client, instance, target):

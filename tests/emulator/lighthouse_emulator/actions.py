@@ -182,8 +182,16 @@ class Lighthouse:
 
     # ---- preconditions (one source of truth for the actions and the denied-action lists)
 
+    def refusal(self, resource, action):
+        """The error of an action the ``refusals`` setting forbids on this resource, whatever its state."""
+        code = self.settings['refusals'].get(resource.id, {}).get(action)
+        return ApiError(code, 'The action %s is not allowed on %s.' % (action, resource.id)) if code else None
+
     def instance_error(self, instance, action):
         """Can ``action`` (a key of ALLOWED_STATES) run on this instance right now?"""
+        refused = self.refusal(instance, action)
+        if refused:
+            return refused
         state = instance.fields['InstanceState']
         if state == 'PENDING':
             return ApiError('OperationDenied.InstanceCreating', 'The instance %s is still being created.' % instance.id)
@@ -221,8 +229,8 @@ class Lighthouse:
         if snapshot.fields['DiskId'] != _system_disk_id(instance):
             return ApiError('ResourceNotFound.SnapshotNotFound',
                             'The snapshot %s is not a snapshot of the system disk of the instance %s.' % (snapshot.id, instance.id))
-        return (self.instance_error(instance, 'ApplyInstanceSnapshot') or self.disk_error(snapshot.fields['DiskId'], snapshot)
-                or _size_error(instance, snapshot))
+        return (self.instance_error(instance, 'ApplyInstanceSnapshot') or self.refusal(snapshot, 'ApplyInstanceSnapshot')
+                or self.disk_error(snapshot.fields['DiskId'], snapshot) or _size_error(instance, snapshot))
 
     @staticmethod
     def delete_error(snapshot):
@@ -352,7 +360,7 @@ class Lighthouse:
     def describe_snapshots_denied_actions(self, region, params, request_id):
         snapshots = self._find(region, 'snapshot', 'SnapshotIds', params['SnapshotIds'], must_exist=False)
         return {'SnapshotDeniedActionSet': [{'SnapshotId': s.id, 'DeniedActions': _denied([
-            ('RollbackInstanceSnapshot', self.disk_error(s.fields['DiskId'], s)),
+            ('RollbackInstanceSnapshot', self.refusal(s, 'ApplyInstanceSnapshot') or self.disk_error(s.fields['DiskId'], s)),
             ('DeleteSnapshots', self.delete_error(s)),
         ])} for s in snapshots]}
 

@@ -26,6 +26,9 @@ DEFAULTS = {
     # Eventual consistency: for this many emulated seconds after a call, Describe* still shows the resources
     # the call changed as they were before it (real seconds = describe_lag * time_scale).
     'describe_lag': 0.0,
+    # Actions refused on one resource whatever its state (as a CAM policy may): {resource id: {action: error code}}.
+    # The action is the API action (ApplyInstanceSnapshot for a rollback); the denied-action lists show the refusal too.
+    'refusals': {},
     'behaviour': {
         # After ApplyInstanceSnapshot on a RUNNING instance: False leaves it STOPPED, True starts it again.
         'start_after_rollback': False,
@@ -70,6 +73,17 @@ _ENTRY_CHECKS = {
 }
 
 
+def _refusals(value):
+    """A valid ``refusals`` setting (it replaces the previous one whole), or ValueError."""
+    if not isinstance(value, dict) or not all(isinstance(actions, dict) for actions in value.values()):
+        raise ValueError('refusals must map resource ids to {action: error code}')
+    for actions in value.values():
+        for action, code in actions.items():
+            if action not in DEFAULTS['rate_limits'] or not isinstance(code, str):
+                raise ValueError('refusals: %r is not an action with an error code' % action)
+    return copy.deepcopy(value)
+
+
 class Settings:
     """The current settings; ``update`` validates a (partial) change, as found in a fleet or a control call."""
 
@@ -87,6 +101,8 @@ class Settings:
                 values[key] = _number(value, 0, key)
             elif key == 'snapshot_quota_per_instance':
                 values[key] = _integer(value, 0, key)
+            elif key == 'refusals':
+                values[key] = _refusals(value)
             else:
                 if not isinstance(value, dict):
                     raise ValueError('%s must be a mapping' % key)

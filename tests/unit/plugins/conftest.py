@@ -12,7 +12,9 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _client
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import EmulatedCloud
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import Client
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import REGION, EmulatedCloud
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
 
 ENV_VARS = ('TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SECURITY_TOKEN', 'TENCENTCLOUD_TOKEN',
@@ -57,3 +59,13 @@ def cloud(monkeypatch, clock):
     monkeypatch.setattr(LighthouseModule, 'random', staticmethod(lambda: 1.0))
     monkeypatch.setattr(_client, 'LighthouseClient', emulated.sdk_client)
     return emulated
+
+
+class _Credential:
+    secret_id = 'AKIDUNITTEST'
+
+
+@pytest.fixture
+def client(cloud, clock):
+    """A real Client (and Retry, on the FakeClock) whose SDK client is the emulated cloud's, for helpers that take a client."""
+    return Client(cloud.sdk_client(_Credential(), REGION, None), REGION, Retry(sleep=clock.sleep, rand=lambda: 1.0))

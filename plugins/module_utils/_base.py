@@ -20,11 +20,14 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client im
     SDK_REQUIREMENT,
     connect,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, INVALID_RESPONSE, TRANSIENT, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
 
 DEFAULT_WAIT_TIMEOUT = 1200
+# After a change's answer is lost, how long its resources are watched for a sign of it before it is taken
+# not to have reached the API (and may be sent again).
+RECONCILE_GRACE = 5.0
 
 # Documented by the doc fragment tencentcloud.lighthouse.common.
 AUTH_ARGSPEC = dict(
@@ -74,13 +77,14 @@ class LighthouseModule:
         self.deadline = Deadline(self.params['wait_timeout'], self.clock) if wait else None
         self.retry = Retry(sleep=self.sleep, rand=self.random)
         self.waiter = Waiter(sleep=self.sleep)
+        self.pacer = Pacer(self.clock, self.sleep)
         self._client = None
 
     @property
     def client(self):
         """The Client, built on first use (raises LighthouseError for bad credentials, region or endpoint)."""
         if self._client is None:
-            self._client = connect(self.params, self.retry, self.deadline)
+            self._client = connect(self.params, self.retry, self.deadline, self.pacer)
         return self._client
 
     @property
@@ -88,33 +92,88 @@ class LighthouseModule:
         """True when the module waits for the outcome of what it sends (not in check mode, nor with ``wait: false``)."""
         return bool(self.params.get('wait')) and not self.check_mode
 
-    def settle_and_send(self, what, probe, plan, send, describe, view=None):
+    def settle_and_send(self, what, probe, plan, send, describe, view=None, adopt=None):
         """Wait for resources to settle, then send only the requests still needed; return the view they were planned from.
 
         `probe` is a Waiter probe over the resources: ``(DONE, view)`` once they have settled, PENDING
         while an operation runs (it may raise when the task cannot go on). `plan(view)` lists the requests
-        still needed and `send(request)` sends one; each accepted request sets ``changed``. A `view` the
-        caller has just seen is planned from without looking again. Nothing is sent in check mode.
+        still needed (never one already sent or adopted) and `send(request)` sends one; each accepted
+        request sets ``changed``. A `view` the caller has just seen is planned from without looking
+        again. Nothing is sent in check mode.
 
-        A request refused because a resource is busy is never repeated blindly: after a backoff pause
-        (Retry.backoff) the resources are looked at, waited for and planned again, so only what is still
-        needed is sent, nothing when another client got there meanwhile. Other errors, and a refusal
-        whose pause would pass the deadline, are raised.
+        A request is never sent again blindly:
+
+        - refused because a resource is busy: after a backoff pause the resources are settled and planned
+          again, so only what is still needed is sent (nothing when another client got there meanwhile);
+        - met by a transient error or a lost answer, after which it may have taken effect: the resources
+          are settled and ``adopt(request, before, after)`` (views from before and after the call) says
+          whether they show it; if so the module records the operation and ``changed`` is set; if they
+          show nothing for RECONCILE_GRACE seconds, it is taken not to have reached the API and planned
+          again. When the deadline comes first, the task fails saying the change may have been made.
+
+        Other errors, and a refusal whose pause would pass the deadline, are raised.
         """
         refusals = 0
+        unsure = None  # (request, view it was planned from, error, when) of a change whose outcome is not known
         while True:
             if view is None:
-                view = self.waiter.wait(what, probe, self.deadline, describe)
-            try:
-                for request in [] if self.check_mode else plan(view):
-                    send(request)
-                    self.result['changed'] = True
+                view = self._settle(what, probe, describe, unsure)
+            if unsure and not self._outcome_known(unsure, view, adopt):
+                view = None
+                continue
+            unsure = None
+            failure = self._send_planned([] if self.check_mode else plan(view), send)
+            if failure is None:
                 return view
-            except LighthouseError as err:
+            request, error = failure
+            if adopt is not None and (error.kind == TRANSIENT or error.code == INVALID_RESPONSE):
+                unsure = (request, view, error, self.clock())
+            else:
                 refusals += 1
-                if err.kind != BUSY or not self.retry.backoff(refusals, self.deadline):
-                    raise
+                if error.kind != BUSY or not self.retry.backoff(refusals, self.deadline):
+                    raise error
             view = None
+
+    def _send_planned(self, requests, send):
+        """Send each request, setting ``changed`` as each is accepted; return (request, error) for the first that fails, or None."""
+        for request in requests:
+            try:
+                send(request)
+            except LighthouseError as error:
+                return request, error
+            self.result['changed'] = True
+        return None
+
+    def _outcome_known(self, unsure, view, adopt):
+        """Whether `view` settles an unsure change: it shows the change (adopted: ``changed``), or the grace is over.
+
+        Otherwise sleeps one poll interval, so that the resources are looked at again.
+        """
+        request, before, error, since = unsure
+        if adopt(request, before, view):
+            self.result['changed'] = True
+            return True
+        if self.clock() - since >= RECONCILE_GRACE:
+            return True
+        if self.deadline.remaining() < self.waiter.first_interval:
+            raise self._maybe_made(error, 'its resources showed no sign of it before the deadline')
+        self.sleep(self.waiter.first_interval)
+        return False
+
+    def _settle(self, what, probe, describe, unsure):
+        """The settled view; while a change's outcome is unknown, a wait that times out says the change may have been made."""
+        try:
+            return self.waiter.wait(what, probe, self.deadline, describe)
+        except LighthouseError as err:
+            if not unsure:
+                raise
+            raise self._maybe_made(unsure[2], err.message) from None
+
+    def _maybe_made(self, error, why):
+        """The error for a change whose outcome could not be found out: reported as a change, since it may have been made."""
+        self.result['changed'] = True
+        return LighthouseError(error.code, '%s may have taken effect: its outcome is unknown after %s (%s), and %s' % (
+            error.action or 'the change', error.code, error.message, why), error.request_id, error.action)
 
     def elapsed(self):
         return round(self.clock() - self._started, 3)
@@ -136,3 +195,4 @@ class LighthouseModule:
             self.ansible.fail_json(**self.result)
         self.result.setdefault('changed', False)
         self.ansible.exit_json(elapsed=self.elapsed(), **self.result)
+

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
 
 try:
     from tencentcloud.common.credential import Credential, DefaultCredentialProvider
@@ -67,7 +67,7 @@ def make_credential(secret_id=None, secret_key=None, security_token=None):
         raise LighthouseError(CLIENT_ERROR, _NO_CREDENTIALS) from None
 
 
-def connect(params, retry=None, deadline=None):
+def connect(params, retry=None, deadline=None, pacer=None):
     """Return a Client for the shared auth/place options in `params` (see _base.AUTH_ARGSPEC)."""
     region = params.get('region')
     if not region:
@@ -79,30 +79,32 @@ def connect(params, retry=None, deadline=None):
     # No region breaker (it hides network errors) and no SDK retryer: Retry owns retrying.
     profile = ClientProfile(httpProfile=http_profile, language='en-US', disable_region_breaker=True)
     credential = make_credential(params.get('secret_id'), params.get('secret_key'), params.get('security_token'))
-    return Client(LighthouseClient(credential, region, profile), region, retry, deadline)
+    return Client(LighthouseClient(credential, region, profile), region, retry, deadline, pacer)
 
 
 class Client:
     """Calls Lighthouse actions by name; answers are plain dicts, failures LighthouseError."""
 
-    def __init__(self, sdk_client, region, retry=None, deadline=None):
+    def __init__(self, sdk_client, region, retry=None, deadline=None, pacer=None):
         self.region = region
         self.deadline = deadline
         self._sdk_client = sdk_client
         self._retry = retry or Retry()
+        self._pacer = pacer or Pacer()
 
     def call(self, action, params=None):
         """Return the ``Response`` body of `action` (including ``RequestId``).
 
-        Throttled and transient errors are retried within the client's deadline; only ``Describe*``
-        actions count as idempotent (see Retry.call).
+        Calls keep under the action's rate limit (Pacer); throttled errors, and transient errors of
+        ``Describe*`` actions, are retried within the client's deadline (see Retry.call).
         """
         return self._retry.call(lambda: self._send(action, params or {}), self.deadline, action.startswith('Describe'))
 
     def _send(self, action, params):
+        self._pacer.wait(action)
         try:
             return self._sdk_client.call_json(action, params)['Response']
         except TencentCloudSDKException as err:
-            raise LighthouseError(err.get_code(), to_text(err.get_message()), err.get_request_id()) from None
+            raise LighthouseError(err.get_code(), to_text(err.get_message()), err.get_request_id(), action) from None
         except (ValueError, KeyError, TypeError) as err:
-            raise LighthouseError(INVALID_RESPONSE, 'unexpected answer to %s: %s' % (action, to_text(err))) from None
+            raise LighthouseError(INVALID_RESPONSE, 'unexpected answer to %s: %s' % (action, to_text(err)), action=action) from None

@@ -210,6 +210,11 @@ def denied_actions(client, kind, resource_id):
     return []
 
 
+def creation_failed(snapshot):
+    """True for a snapshot whose creation failed: it is not usable and holds nothing."""
+    return snapshot.get('latest_operation') == 'CreateInstanceSnapshot' and snapshot.get('latest_operation_state') == STATE_FAILED
+
+
 def create_snapshot(client, instance_id, name=None):
     """Send CreateInstanceSnapshot for the instance's system disk; return ``(snapshot_id, request_id)``.
 

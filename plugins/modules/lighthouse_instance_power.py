@@ -225,7 +225,17 @@ def set_power(module):
     module.result.update(diff=power_diff(instances, actions), request_ids=[])
     if module.check_mode or not any(actions.values()):
         return {'changed': any(actions.values()), 'instances': instances}
-    module.settle_and_send(what, probe, still_needed, send, states_of, view=instances)
+    def adopt(call, seen_before, seen_after):
+        # A call whose answer was lost took effect for the instances that show its action as a new operation.
+        action, batch = call
+        previous = dict((item['instance_id'], item.get('latest_operation_request_id')) for item in seen_before)
+        started = dict((item['instance_id'], item['latest_operation_request_id']) for item in seen_after if item['instance_id'] in batch
+                       and item.get('latest_operation') == action and item.get('latest_operation_request_id') != previous[item['instance_id']])
+        request_of.update(started)
+        module.result['request_ids'].extend(sorted(set(started.values())))
+        return bool(started)
+
+    module.settle_and_send(what, probe, still_needed, send, states_of, instances, adopt)
     if not module.waits:
         return {'instances': describe_instances(client, instance_ids)}
 

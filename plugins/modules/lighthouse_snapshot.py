@@ -154,11 +154,11 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors im
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
     SNAPSHOT,
-    STATE_FAILED,
     check_ids,
     check_snapshot_name,
     chunks,
     create_snapshot,
+    creation_failed,
     describe,
     get_instance,
     settled,
@@ -182,10 +182,6 @@ def check_options(params):
     if params['state'] == 'present' and params['snapshot_ids']:
         raise LighthouseError('InvalidParameter.ParameterConflict',
                               'snapshot_ids is only used with state=absent; state=present finds the snapshot by instance_id and snapshot_name')
-
-
-def creation_failed(snapshot):
-    return snapshot.get('latest_operation') == 'CreateInstanceSnapshot' and snapshot.get('latest_operation_state') == STATE_FAILED
 
 
 def planned(instance, name):
@@ -227,19 +223,25 @@ def ensure_present(module):
             raise LighthouseError(err.code, 'the snapshot quota is used up (%s); delete snapshots that are no longer needed '
                                             '(state=absent) or raise the quota, then try again' % err.message, err.request_id) from None
 
+    def adopt(request, seen_before, seen_after):
+        # A creation whose answer was lost took effect when a snapshot of that name is there now.
+        if seen_after['existing']:
+            sent['snapshot_id'], sent['request_id'] = seen_after['existing'][0]['snapshot_id'], seen_after['existing'][0]['latest_operation_request_id']
+        return bool(seen_after['existing'])
+
     what = 'instance %s and the snapshots of its system disk to finish their operations' % module.params['instance_id']
     view = module.settle_and_send(what, named_snapshot_probe(client, module.params['instance_id'], name),
                                   lambda found: [] if found['existing'] else [found['instance']['instance_id']], send,
-                                  lambda found: states_of(found['resources']))
+                                  lambda found: states_of(found['resources']), adopt=adopt)
     module.result['diff'] = {
-        'before': {'snapshot_name': name, 'state': 'present' if view['existing'] else 'absent'},
+        'before': {'snapshot_name': name, 'state': 'present' if view['existing'] and not sent else 'absent'},
         'after': {'snapshot_name': name, 'state': 'present'},
     }
+    if sent:
+        return {'snapshot': wait_snapshot_created(module, sent['snapshot_id'], sent['request_id'], module.waits), 'request_id': sent['request_id']}
     if view['existing']:
         return {'snapshot': finish_creation(module, view['existing'][0]), 'request_id': None}
-    if module.check_mode:
-        return {'changed': True, 'snapshot': planned(view['instance'], name), 'request_id': None}
-    return {'snapshot': wait_snapshot_created(module, sent['snapshot_id'], sent['request_id'], module.waits), 'request_id': sent['request_id']}
+    return {'changed': True, 'snapshot': planned(view['instance'], name), 'request_id': None}
 
 
 def ensure_absent(module):
@@ -262,7 +264,12 @@ def ensure_absent(module):
     module.result.update(snapshots=snapshot_ids, request_ids=[], diff={'before': {'snapshots': snapshot_ids}, 'after': {'snapshots': []}})
     if module.check_mode:
         return {'changed': bool(snapshot_ids)}
-    module.settle_and_send(what, probe, lambda found: chunks([item['snapshot_id'] for item in found], MAX_DELETE_IDS), delete, states_of, view=targets)
+    def adopt(batch, seen_before, seen_after):
+        # A deletion whose answer was lost took effect when snapshots of its batch are gone.
+        return bool(set(batch) - set(item['snapshot_id'] for item in seen_after))
+
+    module.settle_and_send(what, probe, lambda found: chunks([item['snapshot_id'] for item in found], MAX_DELETE_IDS), delete, states_of,
+                           targets, adopt)
     return None
 
 

@@ -292,11 +292,11 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     INSTANCE,
     ROLLBACK_OPERATIONS,
     SNAPSHOT,
-    STATE_FAILED,
     STATE_SUCCESS,
     check_ids,
     check_snapshot_name,
     create_snapshot,
+    creation_failed,
     denied_actions,
     get_instance,
     get_snapshot,
@@ -359,7 +359,7 @@ def check_snapshot_usable(instance, snapshot):
     if state != 'NORMAL':
         raise LighthouseError('UnsupportedOperation.InvalidSnapshotState',
                               'snapshot %s is %s; only a NORMAL snapshot can be applied' % (snapshot_id, state))
-    if snapshot.get('latest_operation') == CREATE_SNAPSHOT and snapshot.get('latest_operation_state') == STATE_FAILED:
+    if creation_failed(snapshot):
         raise LighthouseError('UnsupportedOperation.InvalidSnapshotState', 'the creation of snapshot %s failed' % snapshot_id)
     disk = system_disk_of(instance)
     if snapshot.get('disk_size') != disk.get('disk_size'):
@@ -484,50 +484,89 @@ def rollback_probe(client, instance_id, snapshot_id, request_id):
     return probe
 
 
+BACKUP_PREFIX = 'before-rollback-to-%s-'
+
+
 def backup_name(params, snapshot):
-    return params['backup_name'] or 'before-rollback-to-%s-%s' % (snapshot['snapshot_id'], time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
+    return params['backup_name'] or BACKUP_PREFIX % snapshot['snapshot_id'] + time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+
+
+def is_backup_for(params, snapshot, candidate):
+    """Whether `candidate` is named as this task names its backups (backup_name, or the default prefix for this target)."""
+    name = candidate.get('snapshot_name') or ''
+    return name == params['backup_name'] if params['backup_name'] else name.startswith(BACKUP_PREFIX % snapshot['snapshot_id'])
+
+
+def current_backup(client, params, instance, snapshot):
+    """A backup this task took earlier (a retry, or a run that was killed) that still holds the disk as it is now, or None.
+
+    The disk has not changed since such a backup was taken: the instance is STOPPED and its latest operation
+    started before the backup was created, and the backup's creation did not fail.
+    """
+    if instance['instance_state'] != 'STOPPED':
+        return None
+    stopped_at = instance.get('latest_operation_started_time') or ''
+    candidates = [item for item in snapshots_of_disk(client, system_disk_of(instance).get('disk_id'))
+                  if is_backup_for(params, snapshot, item) and (item.get('created_time') or '') >= stopped_at and not creation_failed(item)]
+    return next(iter(newest_first(candidates)), None)
 
 
 def roll_back(module):
     """Pre-flight, then (when needed and not in check mode) the backup, the rollback and the wait for it.
 
-    ``changed`` and ``backup_snapshot_id`` go to module.result as soon as they are known, so a failure reports them.
+    ``changed``, ``backup_snapshot_id`` and ``request_id`` go to module.result as soon as they are known, so a
+    failure reports them.
     """
     client, params, instance_id = module.client, module.params, module.params['instance_id']
-    module.result['backup_snapshot_id'] = None
+    module.result.update(backup_snapshot_id=None, request_id=None)
     probe = preflight_probe(client, params)
     what = 'instance %s to be ready for a rollback' % instance_id
     view = module.waiter.wait(what, probe, module.deadline, describe_view)
     instance, snapshot = view['instance'], view['snapshot']
     before = diff_state(instance, current_snapshot_id(client, instance, snapshot))
     if not view['needed']:
-        return {'changed': False, 'instance': instance, 'snapshot': snapshot, 'request_id': None, 'diff': {'before': before, 'after': before}}
+        return {'changed': False, 'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': before}}
     if module.check_mode:
         after = {'instance_state': 'STOPPED' if instance['instance_state'] == 'STOPPED' else 'STOPPED or RUNNING',
                  'snapshot_id': snapshot['snapshot_id'],
                  'latest_operation': 'ApplyInstanceSnapshot of %s (not sent in check mode)' % snapshot['snapshot_id']}
-        return {'changed': True, 'instance': instance, 'snapshot': snapshot, 'request_id': None, 'diff': {'before': before, 'after': after}}
+        return {'changed': True, 'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': after}}
+
+    backup = {'name': backup_name(params, snapshot)}
+    if params['backup']:
+        found = current_backup(client, params, instance, snapshot)
+        if found:
+            module.result['backup_snapshot_id'], backup['request_id'] = found['snapshot_id'], found.get('latest_operation_request_id')
 
     def plan(found):
-        """The backup (once per run) and the rollback, while the pre-flight finds the rollback needed."""
-        if not found['needed']:
+        """The backup and the rollback, each once, while the pre-flight finds the rollback needed."""
+        if not found['needed'] or module.result['request_id']:
             return []
-        backup = ['backup'] if params['backup'] and not module.result['backup_snapshot_id'] else []
-        return backup + ['rollback']
-
-    backup = {}
+        return (['backup'] if params['backup'] and not module.result['backup_snapshot_id'] else []) + ['rollback']
 
     def send(request):
         if request == 'backup':
-            module.result['backup_snapshot_id'], backup['request_id'] = create_snapshot(client, instance_id, backup_name(params, snapshot))
+            module.result['backup_snapshot_id'], backup['request_id'] = create_snapshot(client, instance_id, backup['name'])
             return
-        if backup:
+        if module.result['backup_snapshot_id']:
             # Even with wait: false: the rollback never starts before its undo handle is usable.
             wait_snapshot_created(module, module.result['backup_snapshot_id'], backup['request_id'])
         module.result['request_id'] = client.call('ApplyInstanceSnapshot', {'InstanceId': instance_id, 'SnapshotId': snapshot['snapshot_id']})['RequestId']
 
-    view = module.settle_and_send(what, probe, plan, send, describe_view, view)
-    request_id = module.result.get('request_id')
+    def adopt(request, seen_before, seen_after):
+        """Whether the resources show the request took effect; the backup or rollback found is then recorded."""
+        if request == 'backup':
+            made = [item for item in snapshots_of_disk(client, system_disk_of(seen_after['instance']).get('disk_id'))
+                    if item.get('snapshot_name') == backup['name']]
+            if made:
+                module.result['backup_snapshot_id'], backup['request_id'] = made[0]['snapshot_id'], made[0].get('latest_operation_request_id')
+            return bool(made)
+        request_id = rollback_started(seen_before['instance'], seen_after['instance'], seen_after['snapshot'])
+        module.result['request_id'] = request_id
+        return request_id is not None
+
+    view = module.settle_and_send(what, probe, plan, send, describe_view, view, adopt)
+    request_id = module.result['request_id']
     if request_id is None:
         # Another client rolled it back meanwhile: nothing was sent, the pre-flight saw it done.
         instance, snapshot = view['instance'], view['snapshot']
@@ -537,8 +576,16 @@ def roll_back(module):
         what = 'the rollback of instance %s to snapshot %s (request %s)' % (instance_id, snapshot['snapshot_id'], request_id)
         view = module.waiter.wait(what, rollback_probe(client, instance_id, snapshot['snapshot_id'], request_id), module.deadline, describe_view)
         instance, snapshot = view['instance'], view['snapshot']
-    return {'instance': instance, 'snapshot': snapshot, 'request_id': request_id,
-            'diff': {'before': before, 'after': diff_state(instance, snapshot['snapshot_id'])}}
+    return {'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': diff_state(instance, snapshot['snapshot_id'])}}
+
+
+def rollback_started(instance_before, instance_after, snapshot_after):
+    """The RequestId of a rollback to the snapshot that started on the instance since `instance_before`, or None."""
+    request_id = instance_after.get('latest_operation_request_id')
+    if (is_rollback(instance_after.get('latest_operation')) and request_id != instance_before.get('latest_operation_request_id')
+            and snapshot_after.get('latest_operation_request_id') == request_id):
+        return request_id
+    return None
 
 
 def main():

@@ -263,3 +263,70 @@ def test_missing_sdk_is_reported_not_raised(run_module, monkeypatch):
     result = run_module(module_running(lambda module: {}), ARGS)
     assert result['failed'] is True
     assert 'tencentcloud-sdk-python-lighthouse' in result['msg']
+
+
+# ---- a change whose answer was lost is reconciled with what the resources show
+
+def lost_answer(request_id=None):
+    return LighthouseError('ClientNetworkError', 'Read timed out.', request_id, 'StopInstances')
+
+
+class Adopter:
+    """adopt(): says yes once it has been asked `after` times; records what it was asked."""
+
+    def __init__(self, after=None):
+        self.after = after
+        self.asked = []
+
+    def __call__(self, request, before, view):
+        self.asked.append((request, before, view))
+        return self.after is not None and len(self.asked) >= self.after
+
+
+def test_a_lost_answer_whose_change_shows_is_adopted_not_resent(on_clock):
+    module = build(ARGS, wait=True)
+    sender, adopt = Sender(a=[lost_answer()]), Adopter(after=2)
+    # Planned from ['a']; the first look shows nothing yet, the second shows the change.
+    probe = Scripted((DONE, ['a']), (DONE, ['a']), (DONE, []))
+    assert module.settle_and_send('the things to settle', probe, lambda view: view, sender, str, adopt=adopt) == []
+    assert sender.sent == [] and module.result['changed'] is True
+    assert [(request, before) for request, before, view in adopt.asked] == [('a', ['a']), ('a', ['a'])]
+    assert on_clock.sleeps == [0.25]
+
+
+def test_a_lost_answer_whose_change_never_shows_is_sent_again_after_the_grace(on_clock):
+    module = build(ARGS, wait=True)
+    sender = Sender(a=[lost_answer()])
+    module.settle_and_send('the things to settle', Scripted((DONE, ['a'])), lambda view: view, sender, str, adopt=Adopter())
+    assert sender.sent == ['a']
+    assert sum(on_clock.sleeps) == _base.RECONCILE_GRACE and set(on_clock.sleeps) == {0.25}
+
+
+def test_a_lost_answer_unresolved_at_the_deadline_fails_saying_the_change_may_have_been_made(on_clock):
+    module = build(dict(ARGS, wait_timeout=2), wait=True)
+    with pytest.raises(LighthouseError) as caught:
+        module.settle_and_send('the things to settle', Scripted((DONE, ['a'])), lambda view: view, Sender(a=[lost_answer('req-9')]),
+                               str, adopt=Adopter())
+    assert caught.value.message == ('StopInstances may have taken effect: its outcome is unknown after ClientNetworkError (Read timed out.), '
+                                    'and its resources showed no sign of it before the deadline')
+    assert (caught.value.code, caught.value.request_id) == ('ClientNetworkError', 'req-9')
+    assert module.result['changed'] is True
+
+
+def test_a_lost_answer_whose_resources_never_settle_fails_saying_the_change_may_have_been_made(on_clock):
+    module = build(dict(ARGS, wait_timeout=3), wait=True)
+    probe = Scripted((DONE, ['a']), (PENDING, 'busy with something'))
+    with pytest.raises(LighthouseError) as caught:
+        module.settle_and_send('the things to settle', probe, lambda view: view, Sender(a=[lost_answer()]), str, adopt=Adopter())
+    assert caught.value.message.startswith('StopInstances may have taken effect: its outcome is unknown after ClientNetworkError')
+    assert caught.value.message.endswith('timed out after 3s waiting for the things to settle; last seen: busy with something')
+    assert module.result['changed'] is True
+
+
+@pytest.mark.parametrize('error', [lost_answer(), LighthouseError('InvalidResponse', 'unexpected answer', None, 'StopInstances')])
+def test_without_adopt_an_unsure_change_fails_as_it_came(on_clock, error):
+    module = build(ARGS, wait=True)
+    with pytest.raises(LighthouseError) as caught:
+        settle_and_send(module, Scripted((DONE, ['a'])), Sender(a=[error]))
+    assert caught.value is error
+    assert 'changed' not in module.result

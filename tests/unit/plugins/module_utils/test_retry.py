@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import RATE_LIMITS, Pacer, Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
 
@@ -42,7 +42,7 @@ def test_retries_throttled_and_transient_errors_then_succeeds(clock, error):
     assert clock.sleeps == [0.375, 0.75]
 
 
-def test_gives_up_after_max_attempts_with_the_last_error(clock):
+def test_without_a_deadline_gives_up_after_max_attempts_with_the_last_error(clock):
     call = Scripted(THROTTLED)
     with pytest.raises(LighthouseError) as caught:
         retry(clock).call(call)
@@ -76,18 +76,57 @@ def test_fatal_quota_and_busy_errors_are_not_retried_by_call(clock, error):
     assert clock.sleeps == []
 
 
-def test_lost_answer_to_a_mutating_call_is_not_retried(clock):
-    call = Scripted(NETWORK, 'never reached')
-    with pytest.raises(LighthouseError):
-        retry(clock).call(call, idempotent=False)
+def test_with_a_deadline_throttling_is_retried_until_the_deadline_not_max_attempts(clock):
+    call = Scripted(*[THROTTLED] * 20 + ['answer'])
+    assert retry(clock, rand=1.0).call(call, Deadline(600, clock)) == 'answer'
+    assert call.calls == 21
+    assert max(clock.sleeps) == 8.0
+
+
+@pytest.mark.parametrize('error', [NETWORK, INTERNAL])
+def test_a_transient_error_of_a_mutating_call_is_not_retried_it_may_have_taken_effect(clock, error):
+    call = Scripted(error, 'never reached')
+    with pytest.raises(LighthouseError) as caught:
+        retry(clock).call(call, Deadline(600, clock), idempotent=False)
+    assert caught.value is error
     assert call.calls == 1
 
 
-@pytest.mark.parametrize('error', [THROTTLED, INTERNAL])
-def test_mutating_call_rejected_by_the_api_is_retried(clock, error):
-    call = Scripted(error, 'answer')
+def test_a_throttled_mutating_call_is_retried_the_api_refused_it_before_acting(clock):
+    call = Scripted(THROTTLED, 'answer')
     assert retry(clock).call(call, idempotent=False) == 'answer'
     assert call.calls == 2
+
+
+# ---- Pacer: one task keeps under each action's rate limit
+
+def test_pacer_lets_a_second_s_worth_of_calls_through_at_once(clock):
+    pacer = Pacer(clock, clock.sleep, {'DescribeSnapshots': 20})
+    for _ in range(20):
+        pacer.wait('DescribeSnapshots')
+    assert clock.sleeps == []
+
+
+def test_pacer_spaces_out_calls_beyond_the_limit(clock):
+    pacer = Pacer(clock, clock.sleep, {'StopInstances': 2})
+    for _ in range(5):
+        pacer.wait('StopInstances')
+    assert clock.sleeps == [0.5, 0.5, 0.5]
+
+
+def test_pacer_counts_each_action_on_its_own_and_refills_with_time(clock):
+    pacer = Pacer(clock, clock.sleep, {'StartInstances': 1})
+    pacer.wait('StartInstances')
+    pacer.wait('DescribeRegions')  # not listed: the default limit
+    clock.sleep(1)
+    pacer.wait('StartInstances')
+    assert clock.sleeps == [1]
+
+
+def test_pacer_knows_every_action_the_collection_calls():
+    assert set(RATE_LIMITS) >= {'ApplyInstanceSnapshot', 'CreateInstanceSnapshot', 'DeleteSnapshots', 'DescribeInstances',
+                                'DescribeInstancesDeniedActions', 'DescribeSnapshots', 'DescribeSnapshotsDeniedActions',
+                                'RebootInstances', 'StartInstances', 'StopInstances'}
 
 
 def test_backoff_sleeps_the_attempt_s_delay(clock):

@@ -107,9 +107,10 @@ def paginate(client, action, set_key, params):
 def describe(client, kind, ids=None, filters=None, missing_ok=False):
     """Normalised resources of `kind` (INSTANCE or SNAPSHOT) by ids or by filters (a dict), or all.
 
-    Ids are checked locally, de-duplicated, asked for in batches of PAGE_SIZE and returned in the
-    order given; an id the region does not know raises LighthouseError(kind.not_found_code), or is
-    left out with `missing_ok`.
+    Ids are checked locally, de-duplicated and returned in the order given; an id the region does not
+    know raises LighthouseError(kind.not_found_code), or is left out with `missing_ok`. With `missing_ok`
+    the ids are asked for as an id filter: the API may answer a list of ids that names an unknown one either
+    by leaving it out or by refusing the whole call, and a filter is answered the same way in both cases.
     """
     if ids is not None and filters:
         raise LighthouseError('InvalidParameter.ParameterConflict', '%s ids and filters cannot be combined' % kind.noun)
@@ -119,8 +120,12 @@ def describe(client, kind, ids=None, filters=None, missing_ok=False):
     check_ids(kind, ids)
     wanted = list(dict.fromkeys(ids))
     found = {}
-    for batch in chunks(wanted, PAGE_SIZE):
-        for item in normalize(paginate(client, kind.action, kind.set_key, {kind.ids_key: batch})):
+    for batch in chunks(wanted, kind.max_filter_values if missing_ok else PAGE_SIZE):
+        if missing_ok:
+            params = {'Filters': api_filters({'%s-id' % kind.noun: batch}, kind.max_filter_values)}
+        else:
+            params = {kind.ids_key: batch}
+        for item in normalize(paginate(client, kind.action, kind.set_key, params)):
             found[item[kind.id_key]] = item
     missing = [item for item in wanted if item not in found]
     if missing and not missing_ok:

@@ -221,9 +221,12 @@ class Lighthouse:
             return ApiError('LimitExceeded.SnapshotQuotaLimitExceeded', 'The snapshot quota of %s (%d) is used up.' % (region, quota))
         return None
 
-    def create_snapshot_error(self, instance):
+    def create_snapshot_error(self, instance, with_quota=True):
         return (self.instance_error(instance, 'CreateInstanceSnapshot') or self.disk_error(_system_disk_id(instance))
-                or self.quota_error(instance.region))
+                or (self.quota_error(instance.region) if with_quota else None))
+
+    def _unknown_snapshots_fail(self):
+        return self.settings['behaviour']['unknown_snapshot_ids'] == 'error'
 
     def rollback_error(self, instance, snapshot):
         if snapshot.fields['DiskId'] != _system_disk_id(instance):
@@ -293,7 +296,7 @@ class Lighthouse:
         return self._page(params, items, 'DiskSet')
 
     def describe_snapshots(self, region, params, request_id):
-        items = self._select(region, 'snapshot', params, SNAPSHOT_FILTERS, MAX_SNAPSHOT_FILTER_VALUES, must_exist=False)
+        items = self._select(region, 'snapshot', params, SNAPSHOT_FILTERS, MAX_SNAPSHOT_FILTER_VALUES, must_exist=self._unknown_snapshots_fail())
         items.sort(key=lambda r: (-r.created, r.id))
         return self._page(params, items, 'SnapshotSet')
 
@@ -353,12 +356,12 @@ class Lighthouse:
             ('StartInstances', self.instance_error(i, 'StartInstances')),
             ('StopInstances', self.instance_error(i, 'StopInstances')),
             ('RebootInstances', self.instance_error(i, 'RebootInstances')),
-            ('CreateInstanceSnapshot', self.create_snapshot_error(i)),
+            ('CreateInstanceSnapshot', self.create_snapshot_error(i, self.settings['behaviour']['quota_in_denied_actions'])),
             (rollback_name, self.instance_error(i, 'ApplyInstanceSnapshot') or self.disk_error(_system_disk_id(i))),
         ])} for i in instances]}
 
     def describe_snapshots_denied_actions(self, region, params, request_id):
-        snapshots = self._find(region, 'snapshot', 'SnapshotIds', params['SnapshotIds'], must_exist=False)
+        snapshots = self._find(region, 'snapshot', 'SnapshotIds', params['SnapshotIds'], must_exist=self._unknown_snapshots_fail())
         return {'SnapshotDeniedActionSet': [{'SnapshotId': s.id, 'DeniedActions': _denied([
             ('RollbackInstanceSnapshot', self.refusal(s, 'ApplyInstanceSnapshot') or self.disk_error(s.fields['DiskId'], s)),
             ('DeleteSnapshots', self.delete_error(s)),

@@ -153,7 +153,7 @@ class Emulator:
             fault = self.faults.take(action, ids_in(params), REQUEST_KINDS)
         if fault:
             entry['fault'] = fault['kind']
-            if fault['kind'] == 'error':
+            if fault['kind'] == 'error' and not fault['processed']:
                 raise ApiError(fault['code'], fault['message'])
             if fault['kind'] == 'delay':
                 self.sleep(fault['seconds'])
@@ -161,7 +161,11 @@ class Emulator:
                 raise Dropped()
         with self.lock:
             self.service.engine.advance()
-            return self.service.call(action, entry['region'], params, entry['request_id'], from_query)
+            answer = self.service.call(action, entry['region'], params, entry['request_id'], from_query)
+        if fault and fault['kind'] == 'error':
+            # Handled, then answered with the error: the change took effect although the caller is told otherwise.
+            raise ApiError(fault['code'], fault['message'])
+        return answer
 
     # ---- the control API
 

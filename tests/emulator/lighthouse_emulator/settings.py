@@ -37,10 +37,17 @@ DEFAULTS = {
         # The name filters (instance-name, disk-name, snapshot-name): 'exact', or 'substring' (a value matches
         # every name containing it, as the fuzzy name filters of some Tencent Cloud APIs do).
         'name_filter': 'exact',
+        # Unknown ids in DescribeSnapshots (and DescribeSnapshotsDeniedActions), which the API reference leaves open:
+        # 'omit' leaves them out of the answer, 'error' refuses the call with ResourceNotFound.SnapshotIdNotFound.
+        'unknown_snapshot_ids': 'omit',
+        # Whether DescribeInstancesDeniedActions lists a used-up snapshot quota under CreateInstanceSnapshot; when
+        # false, only CreateInstanceSnapshot itself refuses it.
+        'quota_in_denied_actions': True,
     },
 }
 ROLLBACK_NAMES = ('ApplyInstanceSnapshot', 'RollbackInstanceSnapshot')
 NAME_FILTERS = ('exact', 'substring')
+UNKNOWN_ID_READINGS = ('omit', 'error')
 
 
 def _number(value, minimum, what):
@@ -62,6 +69,10 @@ def _check_behaviour(name, value):
         raise ValueError('behaviour.rollback_operation_name must be one of %s' % ', '.join(ROLLBACK_NAMES))
     if name == 'name_filter' and value not in NAME_FILTERS:
         raise ValueError('behaviour.name_filter must be one of %s' % ', '.join(NAME_FILTERS))
+    if name == 'unknown_snapshot_ids' and value not in UNKNOWN_ID_READINGS:
+        raise ValueError('behaviour.unknown_snapshot_ids must be one of %s' % ', '.join(UNKNOWN_ID_READINGS))
+    if name == 'quota_in_denied_actions' and not isinstance(value, bool):
+        raise ValueError('behaviour.quota_in_denied_actions must be true or false')
     return value
 
 

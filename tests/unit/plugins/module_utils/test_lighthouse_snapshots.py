@@ -192,13 +192,19 @@ def test_check_snapshot_name_refuses(name, code, message):
     assert (caught.value.code, caught.value.message) == (code, message)
 
 
-def test_describe_missing_ok_leaves_unknown_ids_out_in_the_order_given(cloud, client):
-    cloud.seed(instance(1, snapshots=[snapshot(1), snapshot(2, 'other')]))
-    found = describe(client, SNAPSHOT, ['lhsnap-00000002', 'lhsnap-00000009', 'lhsnap-00000001'], missing_ok=True)
-    assert [item['snapshot_id'] for item in found] == ['lhsnap-00000002', 'lhsnap-00000001']
+@pytest.mark.parametrize('reading', ['omit', 'error'])
+def test_describe_missing_ok_leaves_unknown_ids_out_in_the_order_given_whichever_reading_the_api_has(cloud, client, reading):
+    cloud.seed(instance(1, snapshots=[snapshot(number, 'n%d' % number) for number in range(1, 8)]), behaviour={'unknown_snapshot_ids': reading})
+    wanted = ['lhsnap-00000002', 'lhsnap-00000009', 'lhsnap-00000001', 'lhsnap-00000007', 'lhsnap-00000003', 'lhsnap-00000006']
+    found = describe(client, SNAPSHOT, wanted, missing_ok=True)
+    assert [item['snapshot_id'] for item in found] == ['lhsnap-00000002', 'lhsnap-00000001', 'lhsnap-00000007', 'lhsnap-00000003', 'lhsnap-00000006']
+    # Asked for by an id filter of at most 5 values (the API's limit for snapshot filters), never by an id list.
+    assert [params['Filters'][0]['Values'] for _action, params in cloud.calls()] == [wanted[:5], wanted[5:]]
 
 
-def test_describe_without_missing_ok_still_fails_on_unknown_ids(web1, client):
+@pytest.mark.parametrize('reading', ['omit', 'error'])
+def test_describe_without_missing_ok_fails_on_unknown_ids_whichever_reading_the_api_has(cloud, client, reading):
+    cloud.seed(instance(1, snapshots=[snapshot(1)]), behaviour={'unknown_snapshot_ids': reading})
     with pytest.raises(LighthouseError) as caught:
         describe(client, SNAPSHOT, ['lhsnap-00000001', 'lhsnap-00000009'])
     assert caught.value.code == 'ResourceNotFound.SnapshotIdNotFound'

@@ -20,7 +20,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client im
     SDK_REQUIREMENT,
     connect,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, INVALID_RESPONSE, TRANSIENT, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, INVALID_RESPONSE, TRANSIENT, LighthouseError, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
 
@@ -37,6 +37,7 @@ AUTH_ARGSPEC = dict(
     region=dict(type='str', fallback=(env_fallback, ['TENCENTCLOUD_REGION'])),
     endpoint=dict(type='str', fallback=(env_fallback, ['TENCENTCLOUD_LIGHTHOUSE_ENDPOINT'])),
     validate_certs=dict(type='bool', default=True),
+    allow_plain_http=dict(type='bool', default=False),
     api_timeout=dict(type='int', default=DEFAULT_API_TIMEOUT),
 )
 
@@ -74,6 +75,9 @@ class LighthouseModule:
         for name in ('api_timeout', 'wait_timeout'):
             if self.params.get(name) is not None and self.params[name] <= 0:
                 self.ansible.fail_json(msg='%s must be a positive number of seconds, got %d' % (name, self.params[name]))
+        if self.params['validate_certs'] is False:
+            self.ansible.warn('validate_certs is false: the identity of the HTTPS endpoint is not checked, so a machine in '
+                              'the middle could read the credentials and answer in the API\'s place')
         self.deadline = Deadline(self.params['wait_timeout'], self.clock) if wait else None
         self.retry = Retry(sleep=self.sleep, rand=self.random)
         self.waiter = Waiter(sleep=self.sleep)
@@ -181,13 +185,14 @@ class LighthouseModule:
     def run(self, work, failure, **ids):
         """Exit with ``work(self)`` (a dict, or None) merged into `result`, or fail on LighthouseError.
 
-        `failure` completes "Failed to ...", e.g. "describe instances"; `ids` (the resources
-        involved, None when there are none) are added to a failure's result. ``changed`` defaults to false.
+        `failure` completes "Failed to ...", e.g. "describe instances" (inputs in it shown with short());
+        `ids` (the resources involved, None when there are none; overlong ones cut) are added to a failure's
+        result. ``changed`` defaults to false.
         """
         try:
             self.result.update(work(self) or {})
         except LighthouseError as err:
-            self.result.update((name, value) for name, value in ids.items() if value is not None)
+            self.result.update((name, _shortened(value)) for name, value in ids.items() if value is not None)
             # The error's own request id wins; without one, keep the id of the call the module last made.
             request_id = err.request_id or self.result.pop('request_id', None)
             self.result.update(msg='Failed to %s: %s' % (failure, err.message), error_code=err.code,
@@ -196,3 +201,7 @@ class LighthouseModule:
         self.result.setdefault('changed', False)
         self.ansible.exit_json(elapsed=self.elapsed(), **self.result)
 
+
+def _shortened(value):
+    """An id, or a list of ids, for a failure's result: an overlong input is cut (see short())."""
+    return [short(item) for item in value] if isinstance(value, list) else short(value)

@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import traceback
 from urllib.parse import urlsplit
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
 
 try:
@@ -40,14 +41,36 @@ _NO_CREDENTIALS = (
 )
 
 
-def parse_endpoint(endpoint):
-    """Split an endpoint into (protocol, host[:port]); a bare host means https. None means the SDK default."""
+def parse_endpoint(endpoint, allow_plain_http=False):
+    """Split an endpoint into (protocol, host[:port]); a bare host means https. None means the SDK default.
+
+    Plain http is refused, before any request, for a host that is not on the loopback interface unless
+    `allow_plain_http`: the request would carry the signature and any security token unencrypted.
+    """
     if not endpoint:
         return 'https', None
     url = urlsplit(endpoint if '://' in endpoint else 'https://' + endpoint)
-    if url.scheme.lower() not in ('http', 'https') or not url.netloc or url.path not in ('', '/') or url.query or url.fragment:
-        raise LighthouseError(CLIENT_ERROR, 'endpoint %r is not a host[:port], an http:// URL or an https:// URL' % endpoint)
+    try:
+        port_ok = url.port is None or url.port > 0
+    except ValueError:
+        port_ok = False
+    if url.scheme.lower() not in ('http', 'https') or not url.hostname or not port_ok or url.path not in ('', '/') or url.query or url.fragment:
+        raise LighthouseError(CLIENT_ERROR, 'endpoint %s is not a host[:port], an http:// URL or an https:// URL' % short(repr(endpoint)))
+    if url.scheme.lower() == 'http' and not allow_plain_http and not is_loopback(url.hostname):
+        raise LighthouseError(CLIENT_ERROR, 'endpoint %s is plain http to a host that is not on this machine, so the request and the '
+                                            'security token would travel unencrypted; use https, or set allow_plain_http: true if you '
+                                            'must' % short(repr(endpoint)))
     return url.scheme.lower(), url.netloc
+
+
+def is_loopback(host):
+    """True for localhost and the loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def make_credential(secret_id=None, secret_key=None, security_token=None):
@@ -72,7 +95,7 @@ def connect(params, retry=None, deadline=None, pacer=None):
     region = params.get('region')
     if not region:
         raise LighthouseError(CLIENT_ERROR, 'a region is required: set region or TENCENTCLOUD_REGION')
-    protocol, host = parse_endpoint(params.get('endpoint'))
+    protocol, host = parse_endpoint(params.get('endpoint'), params.get('allow_plain_http'))
     http_profile = HttpProfile(protocol=protocol, endpoint=host, reqTimeout=params.get('api_timeout') or DEFAULT_API_TIMEOUT)
     if params.get('validate_certs') is False:
         http_profile.certification = False

@@ -28,6 +28,9 @@ _BUSY_CODES = frozenset((
     'UnsupportedOperation.DiskLatestOperationUnfinished',
 ))
 
+# How many characters of an input a message shows: a longer one is cut, with its length.
+MAX_SHOWN = 80
+
 # Codes raised by this collection itself, never by the API.
 WAIT_TIMEOUT = 'WaitTimeout'
 OPERATION_FAILED = 'OperationFailed'
@@ -45,6 +48,12 @@ def classify(code):
     if code in _BUSY_CODES:
         return BUSY
     return FATAL
+
+
+def short(value, limit=MAX_SHOWN):
+    """`value` as text for a message or a result, cut to `limit` characters: a long input shows its start and its length."""
+    text = '%s' % (value,)
+    return text if len(text) <= limit else '%s... (%d characters)' % (text[:limit], len(text))
 
 
 class LighthouseError(Exception):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING
 
 PAGE_SIZE = 100  # the API's maximum Limit, and its maximum number of ids per call
@@ -76,7 +76,7 @@ def check_ids(kind, ids):
     malformed = [item for item in ids if not isinstance(item, str) or not pattern.fullmatch(item)]
     if malformed:
         raise LighthouseError(kind.malformed_code, 'malformed %s id(s): %s (expected %s-xxxxxxxx)'
-                              % (kind.noun, ', '.join(repr(item) for item in malformed), kind.prefix))
+                              % (kind.noun, ', '.join(short(repr(item)) for item in malformed), kind.prefix))
 
 
 def api_filters(filters, max_values=100):
@@ -88,7 +88,7 @@ def api_filters(filters, max_values=100):
         values = [str(item) for item in (values if isinstance(values, list) else [values])]
         if len(values) > max_values:
             raise LighthouseError('InvalidParameter.FilterValueLimitExceeded',
-                                  'filter %s allows at most %d values, got %d' % (name, max_values, len(values)))
+                                  'filter %s allows at most %d values, got %d' % (short(name), max_values, len(values)))
         result.append({'Name': name, 'Values': values})
     return result
 

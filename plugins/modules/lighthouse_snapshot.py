@@ -150,7 +150,7 @@ elapsed:
 """
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
     SNAPSHOT,
@@ -294,7 +294,7 @@ def main():
     )
     params = module.params
     if params['state'] == 'present':
-        failure = 'create snapshot %s of instance %s' % (params['snapshot_name'], params['instance_id'])
+        failure = 'create snapshot %s of instance %s' % (short(params['snapshot_name']), short(params['instance_id']))
     else:
         failure = 'delete snapshots'
     module.run(manage, failure, instance_id=params['instance_id'], snapshot_ids=params['snapshot_ids'])

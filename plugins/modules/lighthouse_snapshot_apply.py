@@ -287,7 +287,7 @@ elapsed:
 import time
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, LighthouseError, classify
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, LighthouseError, classify, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
     ROLLBACK_OPERATIONS,
@@ -604,13 +604,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    target = params['snapshot_id'] or repr(params['snapshot_name'])
+    target = short(params['snapshot_id'] or repr(params['snapshot_name']))
 
     def work(module):
         check_options(params)  # before the client is built: bad options never reach a credential provider or the API
         return roll_back(module)
 
-    module.run(work, 'roll back instance %s to snapshot %s' % (params['instance_id'], target),
+    module.run(work, 'roll back instance %s to snapshot %s' % (short(params['instance_id']), target),
                instance_id=params['instance_id'], snapshot_id=params['snapshot_id'], snapshot_name=params['snapshot_name'])
 
 

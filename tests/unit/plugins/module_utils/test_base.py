@@ -33,7 +33,7 @@ def module_running(work, failure='do things', wait=False, **ids):
 def test_shared_options_and_their_defaults(clean_env):
     params = build(dict(name='x')).params
     assert params == dict(name='x', secret_id=None, secret_key=None, security_token=None, region=None, endpoint=None,
-                          validate_certs=True, api_timeout=30)
+                          validate_certs=True, allow_plain_http=False, api_timeout=30)
 
 
 def test_wait_options_are_added_on_request(clean_env):
@@ -330,3 +330,18 @@ def test_without_adopt_an_unsure_change_fails_as_it_came(on_clock, error):
         settle_and_send(module, Scripted((DONE, ['a'])), Sender(a=[error]))
     assert caught.value is error
     assert 'changed' not in module.result
+
+
+def test_validate_certs_false_warns(run_module):
+    result = run_module(module_running(lambda module: {}), dict(ARGS, validate_certs=False))
+    assert 'validate_certs is false: the identity of the HTTPS endpoint is not checked' in str(result['warnings'])
+    assert 'warnings' not in run_module(module_running(lambda module: {}), ARGS)
+
+
+def test_a_failure_cuts_overlong_ids_in_its_result(run_module):
+    def work(module):
+        raise LighthouseError('InvalidParameterValue.InstanceIdMalformed', 'malformed')
+
+    result = run_module(module_running(work, instance_id='i' * 100000, instance_ids=['lhins-00000001', 'j' * 500]), ARGS)
+    assert result['instance_id'] == 'i' * 80 + '... (100000 characters)'
+    assert result['instance_ids'] == ['lhins-00000001', 'j' * 80 + '... (500 characters)']

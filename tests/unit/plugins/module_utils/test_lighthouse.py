@@ -112,6 +112,13 @@ def test_check_ids_names_the_malformed_ones(kind, bad, code):
     assert caught.value.message.startswith('malformed %s id(s): %r ' % (kind.noun, bad))
 
 
+def test_a_long_malformed_id_is_cut_in_the_message():
+    with pytest.raises(LighthouseError) as caught:
+        check_ids(INSTANCE, ['lhins-' + 'a' * 100000])
+    assert len(caught.value.message) < 200
+    assert '(100008 characters)' in caught.value.message
+
+
 def test_api_filters_builds_the_api_shape():
     assert api_filters({'zone': 'ap-guangzhou-3', 'instance-state': ['RUNNING', 'STOPPED'], 'tag:size': 3}) == [
         {'Name': 'zone', 'Values': ['ap-guangzhou-3']},

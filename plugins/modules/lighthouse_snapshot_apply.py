@@ -447,7 +447,8 @@ def current_snapshot_id(client, instance, target):
 def preflight_probe(client, params):
     """A probe for the pre-flight: PENDING while the instance or the snapshot is busy, else every check and DONE.
 
-    Its view holds ``instance``, ``snapshot``, ``denials`` and ``needed`` (false when already applied).
+    Its view holds ``instance``, ``snapshot``, ``needed`` (false when already applied), ``denials`` and
+    ``backup`` (a backup this task took earlier and can use again, see current_backup()).
     """
     def probe():
         instance = get_instance(client, params['instance_id'])
@@ -460,8 +461,10 @@ def preflight_probe(client, params):
         if already_applied(instance, snapshot):
             return DONE, dict(view, needed=False)
         check_power_state(instance, params['force'])
+        # A backup this task took earlier is used again, so creating one need not be allowed then.
+        view['backup'] = current_backup(client, params, instance, snapshot) if params['backup'] else None
         view['denials'] = blocking_denials(denied_actions(client, INSTANCE, params['instance_id']),
-                                           denied_actions(client, SNAPSHOT, snapshot['snapshot_id']), params['backup'])
+                                           denied_actions(client, SNAPSHOT, snapshot['snapshot_id']), params['backup'] and not view['backup'])
         for item in view['denials']:
             if classify(item.get('code')) == FATAL:
                 raise LighthouseError(item.get('code'), 'the cloud denies %s on %s %s: %s' % (
@@ -533,10 +536,8 @@ def roll_back(module):
         return {'changed': True, 'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': after}}
 
     backup = {'name': backup_name(params, snapshot)}
-    if params['backup']:
-        found = current_backup(client, params, instance, snapshot)
-        if found:
-            module.result['backup_snapshot_id'], backup['request_id'] = found['snapshot_id'], found.get('latest_operation_request_id')
+    if view.get('backup'):
+        module.result['backup_snapshot_id'], backup['request_id'] = view['backup']['snapshot_id'], view['backup'].get('latest_operation_request_id')
 
     def plan(found):
         """The backup and the rollback, each once, while the pre-flight finds the rollback needed."""

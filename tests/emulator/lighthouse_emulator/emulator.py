@@ -117,7 +117,7 @@ class Emulator:
 
     def _entry(self, action, region, params, secret_id):
         return {'seq': None, 'time': self.wall(), 'action': action, 'region': region, 'params': params, 'secret_id': secret_id,
-                'request_id': str(uuid.uuid4()), 'error_code': None, 'error_message': None, 'fault': None}
+                'request_id': str(uuid.uuid4()), 'error_code': None, 'error_message': None, 'fault': None, 'handled': False}
 
     def _answer(self, entry, handle):
         """Run ``handle()`` for the journal ``entry``: ``{"Response": ...}`` with the answer or the error, or DROP."""
@@ -162,6 +162,7 @@ class Emulator:
         with self.lock:
             self.service.engine.advance()
             answer = self.service.call(action, entry['region'], params, entry['request_id'], from_query)
+            entry['handled'] = True  # the action ran and changed what it changes, whatever the caller is told
         if fault and fault['kind'] == 'error':
             # Handled, then answered with the error: the change took effect although the caller is told otherwise.
             raise ApiError(fault['code'], fault['message'])

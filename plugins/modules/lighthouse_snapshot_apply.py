@@ -62,6 +62,11 @@ options:
       - When the snapshot quota leaves no room (C(LimitExceeded.SnapshotQuotaLimitExceeded)) the task fails before
         anything is rolled back.
       - No backup is taken when no rollback is needed, nor in check mode.
+      - A backup this task took earlier is used again instead of taking another, so that a retried task or a rerun
+        after a killed run does not use up the snapshot quota: a snapshot of the system disk named O(backup_name)
+        (or, by default, C(before-rollback-to-<snapshot id>-...)), whose creation did not fail, taken while the
+        instance has been V(STOPPED) (after the instance's latest operation started, so the disk has not changed
+        since). It is returned as RV(backup_snapshot_id).
     type: bool
     default: false
   backup_name:
@@ -81,6 +86,12 @@ notes:
     that is V(RUNNING) again is no longer known to be on the snapshot, so a rerun rolls it back again.
   - With O(wait=false) the module still waits for transitional states to settle before it decides (and for the
     backup snapshot), then returns as soon as the API has accepted the rollback.
+  - If the answer to the rollback (or to the backup) is lost, or is an error that does not say whether it was
+    made (a timeout, C(InternalError)), the module reads the instance and the snapshot until it can tell. A
+    rollback that shows on them is adopted (its RequestId becomes RV(request_id)) and waited for as usual; one
+    that does not show within 5 seconds is taken not to have reached the API and sent again; if the deadline
+    comes first, the task fails with C(changed=true), saying the rollback may have been made. A rollback is never
+    sent twice for one task.
   - In check mode every read and every check runs, including waiting for transitional states, but neither
     the backup snapshot nor the rollback is requested; RV(request_id) and RV(backup_snapshot_id) are V(null).
 extends_documentation_fragment:

@@ -150,8 +150,8 @@ def test_a_failed_operation_fails_at_once_naming_the_instance(run_module, cloud,
     result = run(run_module, 'stopped', ids(1, 2))
     assert result['failed'] is True
     assert result['error_code'] == 'OperationFailed'
-    assert result['msg'].startswith('Failed to stop instances: the stop of 2 instance(s) failed: lhins-00000002: instance_state=RUNNING, ')
-    assert 'lhins-00000001:' not in result['msg']
+    assert result['msg'].startswith('Failed to stop instances: the stop of 2 instance(s) failed: instance lhins-00000002: instance_state=RUNNING, ')
+    assert 'lhins-00000001' not in result['msg']
     assert result['changed'] is True
     assert len(result['request_ids']) == 1
     assert clock.now - 100 < seconds(cloud, 'stop') + 1
@@ -162,7 +162,7 @@ def test_the_deadline_fails_saying_what_it_saw(run_module, cloud):
     result = run(run_module, 'stopped', ids(1), wait_timeout=30)
     assert result['error_code'] == 'WaitTimeout'
     assert result['msg'].startswith('Failed to stop instances: timed out after 30s waiting for the stop of 1 instance(s); '
-                                    'last seen: lhins-00000001: instance_state=STOPPING, ')
+                                    'last seen: instance lhins-00000001: instance_state=STOPPING, ')
     assert result['instance_ids'] == ids(1)
 
 
@@ -186,7 +186,7 @@ def test_a_busy_refusal_whose_instance_gets_there_meanwhile_sends_nothing_more(r
     assert result['instances'][0]['instance_state'] == after
     assert result['instances'][0]['latest_operation_request_id'] == ELSEWHERE
     assert clock.now - 100 >= seconds(cloud, duration)
-    assert cloud.pauses() == []  # nothing more to send, so no pause
+    assert cloud.pauses() == [0.5]  # one backoff pause before looking again; then nothing more to send
 
 
 def test_a_busy_refusal_is_waited_out_and_sent_again_only_where_still_needed(run_module, cloud):

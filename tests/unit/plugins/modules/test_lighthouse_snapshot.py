@@ -127,13 +127,29 @@ def test_without_wait_returns_the_snapshot_being_created(run_module, cloud, cloc
     assert clock.sleeps == []
 
 
-def test_a_busy_disk_is_waited_out(run_module, cloud):
-    # Another snapshot of the system disk is being created: the cloud refuses a second one until it is done.
+def creations(cloud):
+    """The error code of each CreateInstanceSnapshot call (None when accepted), with when it was sent."""
+    return [(entry['error_code'], cloud.at(entry)) for entry in cloud.journal() if entry['action'] == 'CreateInstanceSnapshot']
+
+
+def test_a_busy_disk_is_waited_out_before_the_snapshot_is_asked_for(run_module, cloud, clock):
+    # Another snapshot of the system disk is being created: the cloud would refuse a second one until it is done.
     cloud.seed(instance(1, snapshots=[snapshot(1, name='nightly', state='CREATING')]))
     result = present(run_module)
-    assert [(entry['action'], entry['error_code']) for entry in cloud.journal() if entry['action'] == 'CreateInstanceSnapshot'] == [
-        ('CreateInstanceSnapshot', 'UnsupportedOperation.DiskBusy'), ('CreateInstanceSnapshot', None)]
+    [(error_code, sent_at)] = creations(cloud)
+    assert error_code is None
+    assert sent_at - 100 >= seconds(cloud, 'snapshot')
     assert result['snapshot']['snapshot_state'] == 'NORMAL'
+
+
+def test_a_busy_refusal_is_waited_out_and_the_snapshot_asked_for_again(run_module, cloud):
+    # Another client asks for a snapshot of the disk just before us: ours is refused until that one is done.
+    cloud.seed(instance(1))
+    cloud.before('CreateInstanceSnapshot', lambda: cloud.elsewhere('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotName': 'nightly'}))
+    result = present(run_module)
+    assert [error_code for error_code, _sent_at in creations(cloud)] == ['UnsupportedOperation.DiskBusy', None]
+    assert cloud.pauses() == [0.5]
+    assert (result['changed'], result['snapshot']['snapshot_state']) == (True, 'NORMAL')
 
 
 def test_the_quota_error_names_the_instance_and_says_what_to_do(run_module, cloud):
@@ -163,8 +179,9 @@ def test_the_deadline_fails_saying_what_it_saw(run_module, cloud):
     cloud.seed(instance(1), durations={'snapshot': 3600})
     result = present(run_module, wait_timeout=10)
     assert result['error_code'] == 'WaitTimeout'
-    assert 'timed out after 10s waiting for the creation of snapshot lhsnap-' in result['msg']
-    assert 'last seen: snapshot_state=CREATING' in result['msg']
+    [snapshot_id] = cloud.snapshot_ids()
+    assert 'timed out after 10s waiting for the creation of snapshot %s' % snapshot_id in result['msg']
+    assert 'last seen: snapshot %s: snapshot_state=CREATING' % snapshot_id in result['msg']
 
 
 # ---- state=absent
@@ -258,7 +275,7 @@ def test_a_busy_refusal_whose_snapshots_are_deleted_meanwhile_sends_nothing_more
     assert len(cloud.sent()) == 1
     assert (result['changed'], result['request_ids']) == (False, [])
     assert result['snapshots'] == ['lhsnap-00000001', 'lhsnap-00000002']
-    assert cloud.pauses() == []
+    assert cloud.pauses() == [0.5]  # one backoff pause before looking again; then nothing more to send
 
 
 @pytest.mark.parametrize('args, fragment', [

@@ -110,8 +110,7 @@ class Emulator:
         entry = self._entry(action, region, params, secret_id)
 
         def handle():
-            with self.lock:
-                _check_common(action, API_VERSION, region)
+            _check_common(action, API_VERSION, region)
             return self.dispatch(entry, params)
         return self._answer(entry, handle)
 

@@ -14,6 +14,7 @@ import json
 
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, classify
 from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.backends import Backend
 from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.emulator import DROP, Emulator
 from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.fleet import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
@@ -122,10 +123,9 @@ class EmulatedCloud:
         return entry['time'] - START
 
     def pauses(self):
-        """Seconds slept right before each change sent (a Retry's pause; a wait ends with a look, so it shows none)."""
+        """For each call refused because a resource was busy, the seconds until the next call: the module's backoff pause."""
         entries = self.journal()
-        return [self.at(entry) - self.at(previous) for previous, entry in zip(entries, entries[1:])
-                if not entry['action'].startswith('Describe') and self.at(entry) > self.at(previous)]
+        return [self.at(entry) - self.at(refused) for refused, entry in zip(entries, entries[1:]) if classify(refused['error_code']) == BUSY]
 
     # ---- what the cloud holds (the truth, even while Describe* lags)
 

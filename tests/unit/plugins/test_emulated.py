@@ -76,11 +76,13 @@ def test_another_clients_doings_are_not_journaled(emulated, clock):
     assert emulated.mutations() == ['StartInstances']
 
 
-def test_pauses_are_the_gaps_before_changes(emulated, clock):
+def test_pauses_are_the_gaps_after_busy_refusals(emulated, clock):
     lighthouse = client(emulated, clock)
-    lighthouse.call('DescribeInstances')
-    clock.sleep(0.25)
-    lighthouse.call('DescribeInstances')
-    clock.sleep(0.5)
-    lighthouse.call('StopInstances', {'InstanceIds': ['lhins-00000001']})
+    emulated.faults.add({'action': 'StopInstances', 'code': 'UnsupportedOperation.LatestOperationUnfinished'})
+    emulated.faults.add({'action': 'StartInstances', 'code': 'InvalidParameterValue'})
+    for action in ('StopInstances', 'StartInstances'):
+        with pytest.raises(LighthouseError):
+            lighthouse.call(action, {'InstanceIds': ['lhins-00000001']})
+        clock.sleep(0.5)
+        lighthouse.call('DescribeInstances')
     assert emulated.pauses() == [0.5]

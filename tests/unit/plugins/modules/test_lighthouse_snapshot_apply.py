@@ -412,7 +412,7 @@ def test_a_busy_rollback_request_is_not_sent_again_when_another_client_applied_t
     result = roll_back(run_module)
     assert cloud.sent() == [ROLLBACK]
     assert (result['changed'], result['request_id'], result['backup_snapshot_id']) == (False, None, None)
-    assert cloud.pauses() == []
+    assert cloud.pauses() == [0.5]  # one backoff pause before looking again; then nothing more to send
     assert (result['instance']['instance_state'], result['instance']['latest_operation_request_id']) == ('STOPPED', ELSEWHERE)
     assert (result['snapshot']['snapshot_state'], result['snapshot']['latest_operation_request_id']) == ('NORMAL', ELSEWHERE)
     assert result['diff']['after']['snapshot_id'] == 'lhsnap-00000001'

@@ -44,6 +44,7 @@ INSTANCE = _Kind('instance', 'DescribeInstances', 'InstanceSet', 'InstanceIds', 
 SNAPSHOT = _Kind('snapshot', 'DescribeSnapshots', 'SnapshotSet', 'SnapshotIds', 'snapshot_id', 'lhsnap',
                  'InvalidParameterValue.SnapshotIdMalformed', 'ResourceNotFound.SnapshotIdNotFound', 5)
 
+
 def snake_case(name):
     """``InstanceId`` -> ``instance_id``, ``CPU`` -> ``cpu``, ``PublicIpv6Addresses`` -> ``public_ipv6_addresses``."""
     return re.sub(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])', '_', name).lower()

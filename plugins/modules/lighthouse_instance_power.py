@@ -218,13 +218,6 @@ def set_power(module):
         # Never a second call for an instance whose call was accepted: a restart leaves no trace in its state.
         return calls([item for item in instance_ids if item not in request_of], plan(found, state))
 
-    what = '%d instance(s) to finish their current operations' % len(instance_ids)
-    probe = instances_probe(client, instance_ids, settled_status)
-    instances = module.waiter.wait(what, probe, module.deadline, states_of)
-    actions = plan(instances, state)
-    module.result.update(diff=power_diff(instances, actions), request_ids=[])
-    if module.check_mode or not any(actions.values()):
-        return {'changed': any(actions.values()), 'instances': instances}
     def adopt(call, seen_before, seen_after):
         # A call whose answer was lost took effect for the instances that show its action as a new operation.
         action, batch = call
@@ -235,6 +228,13 @@ def set_power(module):
         module.result['request_ids'].extend(sorted(set(started.values())))
         return bool(started)
 
+    what = '%d instance(s) to finish their current operations' % len(instance_ids)
+    probe = instances_probe(client, instance_ids, settled_status)
+    instances = module.waiter.wait(what, probe, module.deadline, states_of)
+    actions = plan(instances, state)
+    module.result.update(diff=power_diff(instances, actions), request_ids=[])
+    if module.check_mode or not any(actions.values()):
+        return {'changed': any(actions.values()), 'instances': instances}
     module.settle_and_send(what, probe, still_needed, send, states_of, instances, adopt)
     if not module.waits:
         return {'instances': describe_instances(client, instance_ids)}

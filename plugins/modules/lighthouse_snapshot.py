@@ -258,16 +258,16 @@ def ensure_absent(module):
     def delete(batch):
         module.result['request_ids'].append(client.call('DeleteSnapshots', {'SnapshotIds': batch})['RequestId'])
 
+    def adopt(batch, seen_before, seen_after):
+        # A deletion whose answer was lost took effect when snapshots of its batch are gone.
+        return bool(set(batch) - set(item['snapshot_id'] for item in seen_after))
+
     what = 'the snapshots to finish their current operations'
     targets = module.waiter.wait(what, probe, module.deadline, states_of)
     snapshot_ids = [item['snapshot_id'] for item in targets]
     module.result.update(snapshots=snapshot_ids, request_ids=[], diff={'before': {'snapshots': snapshot_ids}, 'after': {'snapshots': []}})
     if module.check_mode:
         return {'changed': bool(snapshot_ids)}
-    def adopt(batch, seen_before, seen_after):
-        # A deletion whose answer was lost took effect when snapshots of its batch are gone.
-        return bool(set(batch) - set(item['snapshot_id'] for item in seen_after))
-
     module.settle_and_send(what, probe, lambda found: chunks([item['snapshot_id'] for item in found], MAX_DELETE_IDS), delete, states_of,
                            targets, adopt)
     return None

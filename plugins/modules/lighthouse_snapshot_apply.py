@@ -63,7 +63,7 @@ options:
         anything is rolled back.
       - No backup is taken when no rollback is needed, nor in check mode.
       - A backup this task took earlier is used again instead of taking another, so that a retried task or a rerun
-        after a killed run does not use up the snapshot quota: a snapshot of the system disk named O(backup_name)
+        after a killed run does not use up the snapshot quota. Such a backup is a snapshot of the system disk named O(backup_name)
         (or, by default, C(before-rollback-to-<snapshot id>-...)), whose creation did not fail, taken while the
         instance has been V(STOPPED) (after the instance's latest operation started, so the disk has not changed
         since). It is returned as RV(backup_snapshot_id).

@@ -16,7 +16,6 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import Client, connect, make_credential, parse_endpoint
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
 
 SECRET_KEY = 'unit-test-secret-key-0123456789'

@@ -102,14 +102,14 @@ def test_a_throttled_mutating_call_is_retried_the_api_refused_it_before_acting(c
 
 def test_pacer_lets_a_second_s_worth_of_calls_through_at_once(clock):
     pacer = Pacer(clock, clock.sleep, {'DescribeSnapshots': 20})
-    for _ in range(20):
+    for _call in range(20):
         pacer.wait('DescribeSnapshots')
     assert clock.sleeps == []
 
 
 def test_pacer_spaces_out_calls_beyond_the_limit(clock):
     pacer = Pacer(clock, clock.sleep, {'StopInstances': 2})
-    for _ in range(5):
+    for _call in range(5):
         pacer.wait('StopInstances')
     assert clock.sleeps == [0.5, 0.5, 0.5]
 

@@ -82,4 +82,3 @@ def instance(number, **fields):
     }
     resource.update(fields)
     return resource
-

@@ -71,7 +71,7 @@ class EmulatedCloud:
         self._before[action] = change
 
     def elsewhere(self, action, params):
-        """Another client's call with the RequestId ELSEWHERE: handled at once, past rate limits and faults, and not journaled."""
+        """Another client's call in REGION with the RequestId ELSEWHERE: handled at once, past rate limits and faults, and not journaled."""
         service = self.emulator.service
         service.engine.advance()
         return service.call(action, REGION, params, ELSEWHERE)

@@ -19,7 +19,7 @@ description:
     do not forbid the rollback. Any of these failing fails the task without a rollback.
   - An instance in a transitional state (for example V(STOPPING)), a snapshot being rolled back, or a disk the
     cloud reports as busy, is waited for until it settles, within O(wait_timeout), and then judged. A snapshot
-    still being created (V(CREATING)) is refused at once: a rollback target is a snapshot that is already usable.
+    still being created (V(CREATING)) is refused at once, since a rollback target must already be usable.
   - A rollback refused because the instance or its disk is busy is not simply sent again. Once they have settled,
     every pre-flight check runs again; the rollback is sent again, after a short pause, only if it is still needed.
     If the instance is by then on the snapshot (another client rolled it back meanwhile), nothing more is sent and

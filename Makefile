@@ -58,10 +58,12 @@ $(TCCLI_VENV)/bin/.installed: requirements-tccli.txt
 test-tccli: $(TCCLI_VENV)/bin/.installed
 	PATH=$(TCCLI_VENV)/bin:$$PATH $(TCCLI_VENV)/bin/pytest -q -p no:cacheprovider tests/emulator/tests/test_emu_tccli.py
 
-# One emulator for the whole run; each target resets it to the fleet it needs. TARGETS narrows the run.
+# The targets' dependency setup_emulator starts one emulator for the whole run (each target resets it to the fleet
+# it needs); it is stopped here at the end, with the tail of its log if a target failed. TARGETS narrows the run.
+BACKGROUND_EMULATOR := tests/integration/targets/setup_emulator/files/background_emulator.py
 integration: collection
-	$(BIN)/python tests/utils/with_emulator.py --config-file $(COLLECTION)/tests/integration/integration_config.yml -- \
-	  bash -c 'cd $(COLLECTION) && $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS)'
+	cd $(COLLECTION) && status=0 && { $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS) || status=$$?; } \
+	  && $(BIN)/python $(BACKGROUND_EMULATOR) stop $$([ $$status = 0 ] || echo --show-log) && exit $$status
 
 lint: venv
 	$(BIN)/ansible-lint

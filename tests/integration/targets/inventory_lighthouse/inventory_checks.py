@@ -5,8 +5,8 @@
 
 Run by runme.sh. Resets the emulator to one fleet, then per scenario writes an inventory
 configuration, runs ``ansible-inventory --list`` and checks its hosts, groups and host variables,
-and the API calls the emulator's journal recorded. The emulator is named by the environment of
-tests/utils/with_emulator.py, or else by ansible-test's integration_config.yml.
+and the API calls the emulator's journal recorded. The emulator is the tree's background emulator,
+started unless it runs already by the setup_emulator target's background_emulator.py (alias needs/target/setup_emulator).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import urllib.request
 
@@ -43,11 +44,12 @@ WRONG_KEY = 'not-the-emulator-secret-key-4711'
 
 def emulator():
     """The emulator's url, secret_id, secret_key."""
-    if os.environ.get('LIGHTHOUSE_EMULATOR_URL'):
-        return os.environ['LIGHTHOUSE_EMULATOR_URL'], os.environ['TENCENTCLOUD_SECRET_ID'], os.environ['TENCENTCLOUD_SECRET_KEY']
-    with open(os.path.join('..', '..', 'integration_config.yml'), encoding='utf-8') as config_file:
-        config = yaml.safe_load(config_file)
-    return config['lighthouse_emulator_url'], config['lighthouse_secret_id'], config['lighthouse_secret_key']
+    started = subprocess.run([sys.executable, os.path.join('..', 'setup_emulator', 'files', 'background_emulator.py'), 'start'],
+                             capture_output=True, text=True, check=False)
+    if started.returncode:
+        raise SystemExit('the emulator did not start:\n' + started.stderr)
+    found = json.loads(started.stdout)
+    return found['url'], found['secret_id'], found['secret_key']
 
 
 URL, SECRET_ID, SECRET_KEY = emulator()

@@ -43,9 +43,17 @@ options:
   validate_certs:
     description:
       - Whether to verify the TLS certificate of an HTTPS endpoint.
-      - Only set this to V(false) for endpoints you control, such as a test server.
+      - Only set this to V(false) for endpoints you control, such as a test server. The module then warns.
     type: bool
     default: true
+  allow_plain_http:
+    description:
+      - Whether an C(http://) O(endpoint) on a host other than this machine's loopback interface is allowed.
+      - Over plain HTTP the signed requests, and the O(security_token), travel unencrypted. Without this option
+        such an endpoint is refused before any request is sent. C(http://) to C(localhost), C(127.0.0.0/8) or
+        C(::1) (a local test server such as the bundled emulator) is always allowed.
+    type: bool
+    default: false
   api_timeout:
     description:
       - Seconds to wait for the answer to one API request.
@@ -57,5 +65,14 @@ requirements:
 notes:
   - A failed task returns C(error_code), the API error code or one raised by the collection itself
     (C(WaitTimeout), C(OperationFailed), C(ClientError), C(InvalidResponse)), and C(request_id), the id of the failed API request, if any.
-  - Throttled and transient API errors are retried with jittered exponential backoff.
+  - Throttled API errors (C(RequestLimitExceeded)) are retried with jittered exponential backoff until the task's
+    deadline (O(wait_timeout) where the module has one, otherwise 6 attempts); each task also keeps its own calls under
+    the documented rate limit of each action. Transient errors (lost answers, timeouts, C(InternalError)) are retried
+    the same way for reads.
+  - A change (start, stop, snapshot, rollback, delete) is never sent again blindly. After a transient error or a
+    lost answer the module reads the resources until it can tell whether the change took effect; if it did, the
+    task adopts that operation and reports C(changed=true); if nothing shows for 5 seconds, the change is taken not
+    to have reached the API and is planned again; if the deadline comes first, the task fails with C(changed=true)
+    and a message saying the change may have been made.
+  - Inputs echoed in error messages are cut to 80 characters, with their length.
 """

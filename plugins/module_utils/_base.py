@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -19,10 +20,14 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client im
     SDK_REQUIREMENT,
     connect,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, NoopWaiter, Waiter
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, INVALID_RESPONSE, TRANSIENT, LighthouseError, short
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
 
 DEFAULT_WAIT_TIMEOUT = 1200
+# After a change's answer is lost, how long its resources are watched for a sign of it before it is taken
+# not to have reached the API (and may be sent again).
+RECONCILE_GRACE = 5.0
 
 # Documented by the doc fragment tencentcloud.lighthouse.common.
 AUTH_ARGSPEC = dict(
@@ -32,6 +37,7 @@ AUTH_ARGSPEC = dict(
     region=dict(type='str', fallback=(env_fallback, ['TENCENTCLOUD_REGION'])),
     endpoint=dict(type='str', fallback=(env_fallback, ['TENCENTCLOUD_LIGHTHOUSE_ENDPOINT'])),
     validate_certs=dict(type='bool', default=True),
+    allow_plain_http=dict(type='bool', default=False),
     api_timeout=dict(type='int', default=DEFAULT_API_TIMEOUT),
 )
 
@@ -47,13 +53,19 @@ class LighthouseModule:
 
     `argument_spec` holds the module's own options; `wait=True` adds WAIT_ARGSPEC and starts the
     run's one deadline (``wait_timeout`` seconds). Other keyword arguments go to AnsibleModule.
+    The run's one Retry and one Waiter are built here and read the time through `clock`, `sleep`
+    and `random`, the only three places unit tests replace to run a module on a fake clock.
     """
+
+    clock = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
+    random = staticmethod(random.random)
 
     def __init__(self, argument_spec, wait=False, **kwargs):
         spec = dict(AUTH_ARGSPEC, **(WAIT_ARGSPEC if wait else {}))
         spec.update(argument_spec)
         self.ansible = AnsibleModule(argument_spec=spec, **kwargs)
-        self._started = time.monotonic()
+        self._started = self.clock()
         self.params = self.ansible.params
         self.check_mode = self.ansible.check_mode
         # Extra keys for the result; modules add to it as they go, so a failure still reports them.
@@ -63,36 +75,124 @@ class LighthouseModule:
         for name in ('api_timeout', 'wait_timeout'):
             if self.params.get(name) is not None and self.params[name] <= 0:
                 self.ansible.fail_json(msg='%s must be a positive number of seconds, got %d' % (name, self.params[name]))
-        self.deadline = Deadline(self.params['wait_timeout']) if wait else None
+        if self.params['validate_certs'] is False:
+            self.ansible.warn('validate_certs is false: the identity of the HTTPS endpoint is not checked, so a machine in '
+                              'the middle could read the credentials and answer in the API\'s place')
+        self.deadline = Deadline(self.params['wait_timeout'], self.clock) if wait else None
+        self.retry = Retry(sleep=self.sleep, rand=self.random)
+        self.waiter = Waiter(sleep=self.sleep)
+        self.pacer = Pacer(self.clock, self.sleep)
         self._client = None
 
     @property
     def client(self):
         """The Client, built on first use (raises LighthouseError for bad credentials, region or endpoint)."""
         if self._client is None:
-            self._client = connect(self.params, deadline=self.deadline)
+            self._client = connect(self.params, self.retry, self.deadline, self.pacer)
         return self._client
 
     @property
-    def waiter(self):
-        """The Waiter for a mutating call's outcome: a NoopWaiter in check mode or with ``wait: false``."""
-        if self.check_mode or not self.params.get('wait'):
-            return NoopWaiter()
-        return Waiter()
+    def waits(self):
+        """True when the module waits for the outcome of what it sends (not in check mode, nor with ``wait: false``)."""
+        return bool(self.params.get('wait')) and not self.check_mode
+
+    def settle_and_send(self, what, probe, plan, send, describe, view=None, adopt=None):
+        """Wait for resources to settle, then send only the requests still needed; return the view they were planned from.
+
+        `probe` is a Waiter probe over the resources: ``(DONE, view)`` once they have settled, PENDING
+        while an operation runs (it may raise when the task cannot go on). `plan(view)` lists the requests
+        still needed (never one already sent or adopted) and `send(request)` sends one; each accepted
+        request sets ``changed``. A `view` the caller has just seen is planned from without looking
+        again. Nothing is sent in check mode.
+
+        A request is never sent again blindly:
+
+        - refused because a resource is busy: after a backoff pause the resources are settled and planned
+          again, so only what is still needed is sent (nothing when another client got there meanwhile);
+        - met by a transient error or a lost answer, after which it may have taken effect: the resources
+          are settled and ``adopt(request, before, after)`` (views from before and after the call) says
+          whether they show it; if so the module records the operation and ``changed`` is set; if they
+          show nothing for RECONCILE_GRACE seconds, it is taken not to have reached the API and planned
+          again. When the deadline comes first, the task fails saying the change may have been made.
+
+        Other errors, and a refusal whose pause would pass the deadline, are raised.
+        """
+        refusals = 0
+        unsure = None  # (request, view it was planned from, error, when) of a change whose outcome is not known
+        while True:
+            if view is None:
+                view = self._settle(what, probe, describe, unsure)
+            if unsure and not self._outcome_known(unsure, view, adopt):
+                view = None
+                continue
+            unsure = None
+            failure = self._send_planned([] if self.check_mode else plan(view), send)
+            if failure is None:
+                return view
+            request, error = failure
+            if adopt is not None and (error.kind == TRANSIENT or error.code == INVALID_RESPONSE):
+                unsure = (request, view, error, self.clock())
+            else:
+                refusals += 1
+                if error.kind != BUSY or not self.retry.backoff(refusals, self.deadline):
+                    raise error
+            view = None
+
+    def _send_planned(self, requests, send):
+        """Send each request, setting ``changed`` as each is accepted; return (request, error) for the first that fails, or None."""
+        for request in requests:
+            try:
+                send(request)
+            except LighthouseError as error:
+                return request, error
+            self.result['changed'] = True
+        return None
+
+    def _outcome_known(self, unsure, view, adopt):
+        """Whether `view` settles an unsure change: it shows the change (adopted: ``changed``), or the grace is over.
+
+        Otherwise sleeps one poll interval, so that the resources are looked at again.
+        """
+        request, before, error, since = unsure
+        if adopt(request, before, view):
+            self.result['changed'] = True
+            return True
+        if self.clock() - since >= RECONCILE_GRACE:
+            return True
+        if self.deadline.remaining() < self.waiter.first_interval:
+            raise self._maybe_made(error, 'its resources showed no sign of it before the deadline')
+        self.sleep(self.waiter.first_interval)
+        return False
+
+    def _settle(self, what, probe, describe, unsure):
+        """The settled view; while a change's outcome is unknown, a wait that times out says the change may have been made."""
+        try:
+            return self.waiter.wait(what, probe, self.deadline, describe)
+        except LighthouseError as err:
+            if not unsure:
+                raise
+            raise self._maybe_made(unsure[2], err.message) from None
+
+    def _maybe_made(self, error, why):
+        """The error for a change whose outcome could not be found out: reported as a change, since it may have been made."""
+        self.result['changed'] = True
+        return LighthouseError(error.code, '%s may have taken effect: its outcome is unknown after %s (%s), and %s' % (
+            error.action or 'the change', error.code, error.message, why), error.request_id, error.action)
 
     def elapsed(self):
-        return round(time.monotonic() - self._started, 3)
+        return round(self.clock() - self._started, 3)
 
     def run(self, work, failure, **ids):
         """Exit with ``work(self)`` (a dict, or None) merged into `result`, or fail on LighthouseError.
 
-        `failure` completes "Failed to ...", e.g. "describe instances"; `ids` (the resources
-        involved, None when there are none) are added to a failure's result. ``changed`` defaults to false.
+        `failure` completes "Failed to ...", e.g. "describe instances" (inputs in it shown with short());
+        `ids` (the resources involved, None when there are none; overlong ones cut) are added to a failure's
+        result. ``changed`` defaults to false.
         """
         try:
             self.result.update(work(self) or {})
         except LighthouseError as err:
-            self.result.update((name, value) for name, value in ids.items() if value is not None)
+            self.result.update((name, _shortened(value)) for name, value in ids.items() if value is not None)
             # The error's own request id wins; without one, keep the id of the call the module last made.
             request_id = err.request_id or self.result.pop('request_id', None)
             self.result.update(msg='Failed to %s: %s' % (failure, err.message), error_code=err.code,
@@ -100,3 +200,8 @@ class LighthouseModule:
             self.ansible.fail_json(**self.result)
         self.result.setdefault('changed', False)
         self.ansible.exit_json(elapsed=self.elapsed(), **self.result)
+
+
+def _shortened(value):
+    """An id, or a list of ids, for a failure's result: an overlong input is cut (see short())."""
+    return [short(item) for item in value] if isinstance(value, list) else short(value)

@@ -9,12 +9,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import traceback
 from urllib.parse import urlsplit
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError, short
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
 
 try:
     from tencentcloud.common.credential import Credential, DefaultCredentialProvider
@@ -40,14 +41,36 @@ _NO_CREDENTIALS = (
 )
 
 
-def parse_endpoint(endpoint):
-    """Split an endpoint into (protocol, host[:port]); a bare host means https. None means the SDK default."""
+def parse_endpoint(endpoint, allow_plain_http=False):
+    """Split an endpoint into (protocol, host[:port]); a bare host means https. None means the SDK default.
+
+    Plain http is refused, before any request, for a host that is not on the loopback interface unless
+    `allow_plain_http`: the request would carry the signature and any security token unencrypted.
+    """
     if not endpoint:
         return 'https', None
     url = urlsplit(endpoint if '://' in endpoint else 'https://' + endpoint)
-    if url.scheme.lower() not in ('http', 'https') or not url.netloc or url.path not in ('', '/') or url.query or url.fragment:
-        raise LighthouseError(CLIENT_ERROR, 'endpoint %r is not a host[:port], an http:// URL or an https:// URL' % endpoint)
+    try:
+        port_ok = url.port is None or url.port > 0
+    except ValueError:
+        port_ok = False
+    if url.scheme.lower() not in ('http', 'https') or not url.hostname or not port_ok or url.path not in ('', '/') or url.query or url.fragment:
+        raise LighthouseError(CLIENT_ERROR, 'endpoint %s is not a host[:port], an http:// URL or an https:// URL' % short(repr(endpoint)))
+    if url.scheme.lower() == 'http' and not allow_plain_http and not is_loopback(url.hostname):
+        raise LighthouseError(CLIENT_ERROR, 'endpoint %s is plain http to a host that is not on this machine, so the request and the '
+                                            'security token would travel unencrypted; use https, or set allow_plain_http: true if you '
+                                            'must' % short(repr(endpoint)))
     return url.scheme.lower(), url.netloc
+
+
+def is_loopback(host):
+    """True for localhost and the loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def make_credential(secret_id=None, secret_key=None, security_token=None):
@@ -67,49 +90,44 @@ def make_credential(secret_id=None, secret_key=None, security_token=None):
         raise LighthouseError(CLIENT_ERROR, _NO_CREDENTIALS) from None
 
 
-def connect(params, retry=None, deadline=None):
+def connect(params, retry=None, deadline=None, pacer=None):
     """Return a Client for the shared auth/place options in `params` (see _base.AUTH_ARGSPEC)."""
     region = params.get('region')
     if not region:
         raise LighthouseError(CLIENT_ERROR, 'a region is required: set region or TENCENTCLOUD_REGION')
-    protocol, host = parse_endpoint(params.get('endpoint'))
+    protocol, host = parse_endpoint(params.get('endpoint'), params.get('allow_plain_http'))
     http_profile = HttpProfile(protocol=protocol, endpoint=host, reqTimeout=params.get('api_timeout') or DEFAULT_API_TIMEOUT)
     if params.get('validate_certs') is False:
         http_profile.certification = False
     # No region breaker (it hides network errors) and no SDK retryer: Retry owns retrying.
     profile = ClientProfile(httpProfile=http_profile, language='en-US', disable_region_breaker=True)
     credential = make_credential(params.get('secret_id'), params.get('secret_key'), params.get('security_token'))
-    return Client(LighthouseClient(credential, region, profile), region, retry, deadline)
+    return Client(LighthouseClient(credential, region, profile), region, retry, deadline, pacer)
 
 
 class Client:
     """Calls Lighthouse actions by name; answers are plain dicts, failures LighthouseError."""
 
-    def __init__(self, sdk_client, region, retry=None, deadline=None):
+    def __init__(self, sdk_client, region, retry=None, deadline=None, pacer=None):
         self.region = region
         self.deadline = deadline
         self._sdk_client = sdk_client
         self._retry = retry or Retry()
+        self._pacer = pacer or Pacer()
 
-    def call(self, action, params=None, settle=None):
+    def call(self, action, params=None):
         """Return the ``Response`` body of `action` (including ``RequestId``).
 
-        Throttled and transient errors are retried within the client's deadline. With `settle`, a
-        busy resource is waited out (``settle(error)``) and the call repeated, within the deadline.
-        Only ``Describe*`` actions count as idempotent (see Retry.call).
+        Calls keep under the action's rate limit (Pacer); throttled errors, and transient errors of
+        ``Describe*`` actions, are retried within the client's deadline (see Retry.call).
         """
-        def send():
-            return self._send(action, params or {})
-
-        idempotent = action.startswith('Describe')
-        if settle is None:
-            return self._retry.call(send, self.deadline, idempotent)
-        return self._retry.call_when_busy(send, settle, self.deadline, idempotent)
+        return self._retry.call(lambda: self._send(action, params or {}), self.deadline, action.startswith('Describe'))
 
     def _send(self, action, params):
+        self._pacer.wait(action)
         try:
             return self._sdk_client.call_json(action, params)['Response']
         except TencentCloudSDKException as err:
-            raise LighthouseError(err.get_code(), to_text(err.get_message()), err.get_request_id()) from None
+            raise LighthouseError(err.get_code(), to_text(err.get_message()), err.get_request_id(), action) from None
         except (ValueError, KeyError, TypeError) as err:
-            raise LighthouseError(INVALID_RESPONSE, 'unexpected answer to %s: %s' % (action, to_text(err))) from None
+            raise LighthouseError(INVALID_RESPONSE, 'unexpected answer to %s: %s' % (action, to_text(err)), action=action) from None

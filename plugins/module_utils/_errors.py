@@ -7,8 +7,9 @@
 
 """The collection's one exception type and the classes of Tencent Cloud error codes.
 
-Throttled and transient codes are retried with backoff (a change only when it cannot have been applied);
-busy codes wait for the resource to settle, then retry; every other code is fatal and fails at once.
+Throttled codes are retried with backoff (the API refused the call before acting); transient codes are
+retried for reads, while a change that meets one may have taken effect and is reconciled with what the
+resources show; busy codes wait for the resource to settle, then plan again; every other code is fatal.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ _BUSY_CODES = frozenset((
     'UnsupportedOperation.SnapshotBusy',
     'UnsupportedOperation.DiskLatestOperationUnfinished',
 ))
+
+# How many characters of an input a message shows: a longer one is cut, with its length.
+MAX_SHOWN = 80
 
 # Codes raised by this collection itself, never by the API.
 WAIT_TIMEOUT = 'WaitTimeout'
@@ -46,14 +50,21 @@ def classify(code):
     return FATAL
 
 
-class LighthouseError(Exception):
-    """A failed call or check: the API (or local) error code, a message and the request id, if any."""
+def short(value, limit=MAX_SHOWN):
+    """`value` as text for a message or a result, cut to `limit` characters: a long input shows its start and its length."""
+    text = '%s' % (value,)
+    return text if len(text) <= limit else '%s... (%d characters)' % (text[:limit], len(text))
 
-    def __init__(self, code, message, request_id=None):
+
+class LighthouseError(Exception):
+    """A failed call or check: the API (or local) error code, a message, the request id and the action, if any."""
+
+    def __init__(self, code, message, request_id=None, action=None):
         super().__init__(message)
         self.code = code
         self.message = message
         self.request_id = request_id
+        self.action = action
 
     @property
     def kind(self):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter, summarize
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError, short
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING
 
 PAGE_SIZE = 100  # the API's maximum Limit, and its maximum number of ids per call
 MAX_FILTERS = 10
@@ -43,9 +43,6 @@ INSTANCE = _Kind('instance', 'DescribeInstances', 'InstanceSet', 'InstanceIds', 
                  'InvalidParameterValue.InstanceIdMalformed', 'ResourceNotFound.InstanceIdNotFound', 100)
 SNAPSHOT = _Kind('snapshot', 'DescribeSnapshots', 'SnapshotSet', 'SnapshotIds', 'snapshot_id', 'lhsnap',
                  'InvalidParameterValue.SnapshotIdMalformed', 'ResourceNotFound.SnapshotIdNotFound', 5)
-DISK = _Kind('disk', 'DescribeDisks', 'DiskSet', 'DiskIds', 'disk_id', 'lhdisk',
-             'InvalidParameterValue.InvalidDiskIdMalformed', 'ResourceNotFound.DiskIdNotFound', 100)
-
 
 def snake_case(name):
     """``InstanceId`` -> ``instance_id``, ``CPU`` -> ``cpu``, ``PublicIpv6Addresses`` -> ``public_ipv6_addresses``."""
@@ -79,7 +76,7 @@ def check_ids(kind, ids):
     malformed = [item for item in ids if not isinstance(item, str) or not pattern.fullmatch(item)]
     if malformed:
         raise LighthouseError(kind.malformed_code, 'malformed %s id(s): %s (expected %s-xxxxxxxx)'
-                              % (kind.noun, ', '.join(repr(item) for item in malformed), kind.prefix))
+                              % (kind.noun, ', '.join(short(repr(item)) for item in malformed), kind.prefix))
 
 
 def api_filters(filters, max_values=100):
@@ -91,7 +88,7 @@ def api_filters(filters, max_values=100):
         values = [str(item) for item in (values if isinstance(values, list) else [values])]
         if len(values) > max_values:
             raise LighthouseError('InvalidParameter.FilterValueLimitExceeded',
-                                  'filter %s allows at most %d values, got %d' % (name, max_values, len(values)))
+                                  'filter %s allows at most %d values, got %d' % (short(name), max_values, len(values)))
         result.append({'Name': name, 'Values': values})
     return result
 
@@ -108,11 +105,12 @@ def paginate(client, action, set_key, params):
 
 
 def describe(client, kind, ids=None, filters=None, missing_ok=False):
-    """Normalised resources of `kind` (INSTANCE, SNAPSHOT or DISK) by ids or by filters (a dict), or all.
+    """Normalised resources of `kind` (INSTANCE or SNAPSHOT) by ids or by filters (a dict), or all.
 
-    Ids are checked locally, de-duplicated, asked for in batches of PAGE_SIZE and returned in the
-    order given; an id the region does not know raises LighthouseError(kind.not_found_code), or is
-    left out with `missing_ok`.
+    Ids are checked locally, de-duplicated and returned in the order given; an id the region does not
+    know raises LighthouseError(kind.not_found_code), or is left out with `missing_ok`. With `missing_ok`
+    the ids are asked for as an id filter: the API may answer a list of ids that names an unknown one either
+    by leaving it out or by refusing the whole call, and a filter is answered the same way in both cases.
     """
     if ids is not None and filters:
         raise LighthouseError('InvalidParameter.ParameterConflict', '%s ids and filters cannot be combined' % kind.noun)
@@ -122,8 +120,12 @@ def describe(client, kind, ids=None, filters=None, missing_ok=False):
     check_ids(kind, ids)
     wanted = list(dict.fromkeys(ids))
     found = {}
-    for batch in chunks(wanted, PAGE_SIZE):
-        for item in normalize(paginate(client, kind.action, kind.set_key, {kind.ids_key: batch})):
+    for batch in chunks(wanted, kind.max_filter_values if missing_ok else PAGE_SIZE):
+        if missing_ok:
+            params = {'Filters': api_filters({'%s-id' % kind.noun: batch}, kind.max_filter_values)}
+        else:
+            params = {kind.ids_key: batch}
+        for item in normalize(paginate(client, kind.action, kind.set_key, params)):
             found[item[kind.id_key]] = item
     missing = [item for item in wanted if item not in found]
     if missing and not missing_ok:
@@ -137,10 +139,6 @@ def describe_instances(client, instance_ids=None, filters=None):
 
 def describe_snapshots(client, snapshot_ids=None, filters=None):
     return describe(client, SNAPSHOT, snapshot_ids, filters)
-
-
-def describe_disks(client, disk_ids=None, filters=None):
-    return describe(client, DISK, disk_ids, filters)
 
 
 def get_instance(client, instance_id):
@@ -200,17 +198,6 @@ def settled(resource):
             and resource.get('snapshot_state') not in TRANSITIONAL_SNAPSHOT_STATES)
 
 
-def wait_operation(client, kind, resource_id, request_id, deadline, waiter=None, what=None):
-    """Wait until the resource reports the operation started by `request_id` as SUCCESS; return the resource.
-
-    Raises OperationFailedError as soon as that operation is FAILED, WaitTimeoutError at the deadline.
-    `what` names the operation in those messages; the default names the RequestId and the resource.
-    """
-    probe = _probe(client, kind, resource_id, lambda resource: operation_status(resource, request_id))
-    what = what or 'operation %s on %s %s' % (request_id, kind.noun, resource_id)
-    return (waiter or Waiter()).wait(what, probe, deadline)
-
-
 # DescribeXxxDeniedActions of each kind that has one: action, id list parameter, answer set.
 _DENIED_ACTIONS = {
     'instance': ('DescribeInstancesDeniedActions', 'InstanceIds', 'InstanceDeniedActionSet'),
@@ -228,68 +215,56 @@ def denied_actions(client, kind, resource_id):
     return []
 
 
-def wait_system_disk_settled(client, instance_id, deadline, waiter=None):
-    """Wait until the instance runs no operation and no snapshot of its system disk is being created or rolled back.
-
-    Returns the instance (None with a NoopWaiter, which does not wait). This is what the busy codes of CreateInstanceSnapshot and ApplyInstanceSnapshot
-    (LatestOperationUnfinished, DiskBusy, DiskLatestOperationUnfinished, SnapshotBusy) wait for.
-    """
-    def probe():
-        instance = get_instance(client, instance_id)
-        busy = [item for item in snapshots_of_disk(client, instance['system_disk']['disk_id']) if not settled(item)]
-        seen = {'instance': instance, 'busy_snapshots': busy}
-        return (DONE if settled(instance) and not busy else PENDING), seen
-
-    def describe_seen(seen):
-        shown = ['instance %s: %s' % (instance_id, summarize(seen['instance']))]
-        shown += ['snapshot %s: %s' % (item['snapshot_id'], summarize(item)) for item in seen['busy_snapshots']]
-        return '; '.join(shown)
-
-    what = 'instance %s and the snapshots of its system disk to finish their operations' % instance_id
-    seen = (waiter or Waiter()).wait(what, probe, deadline, describe_seen)
-    return seen and seen['instance']
+def creation_failed(snapshot):
+    """True for a snapshot whose creation failed: it is not usable and holds nothing."""
+    return snapshot.get('latest_operation') == 'CreateInstanceSnapshot' and snapshot.get('latest_operation_state') == STATE_FAILED
 
 
-def create_snapshot(client, instance_id, deadline, name=None, tags=None, waiter=None):
-    """Request a snapshot of the instance's system disk (CreateInstanceSnapshot); return ``(snapshot_id, request_id)``.
+def create_snapshot(client, instance_id, name=None):
+    """Send CreateInstanceSnapshot for the instance's system disk; return ``(snapshot_id, request_id)``.
 
-    A busy instance or disk is waited out first (with `waiter`, within `deadline`); quota
-    (``LimitExceeded.*``) and other fatal errors raise at once. `tags` is a dict of tag key to value.
+    Sent once: callers send it through LighthouseModule.settle_and_send, which waits out a busy disk.
     Follow with wait_snapshot_created() to know the snapshot is usable.
     """
     params = {'InstanceId': instance_id}
     if name:
         params['SnapshotName'] = name
-    if tags:
-        params['Tags'] = [{'Key': key, 'Value': value} for key, value in tags.items()]
-    answer = client.call('CreateInstanceSnapshot', params,
-                         settle=lambda error: wait_system_disk_settled(client, instance_id, deadline, waiter))
+    answer = client.call('CreateInstanceSnapshot', params)
     if not answer.get('SnapshotId'):
         raise LighthouseError(INVALID_RESPONSE, 'CreateInstanceSnapshot answered without a SnapshotId', answer.get('RequestId'))
     return answer['SnapshotId'], answer.get('RequestId')
 
 
-def wait_snapshot_created(client, snapshot_id, request_id, deadline, waiter=None):
+def wait_snapshot_created(module, snapshot_id, request_id, wait=True):
     """Wait until the snapshot reports the creation started by `request_id` as SUCCESS (so it is NORMAL); return it.
 
     A FAILED creation raises OperationFailedError at once, the deadline WaitTimeoutError. A snapshot the
-    API does not list yet counts as pending. With a NoopWaiter, returns the snapshot as listed now.
+    API does not list yet counts as pending. Without `wait`, returns the snapshot as listed now.
     """
     def probe():
         # Listed by filter, not by id: a snapshot that is not listed yet is pending, not an error.
-        found = describe(client, SNAPSHOT, filters={'snapshot-id': snapshot_id})
+        found = describe(module.client, SNAPSHOT, filters={'snapshot-id': snapshot_id})
         if not found:
             return PENDING, {'snapshot_id': snapshot_id, 'snapshot_state': 'not listed yet'}
         return operation_status(found[0], request_id), found[0]
 
-    waiter = waiter or Waiter()
-    snapshot = waiter.wait('the creation of snapshot %s (request %s)' % (snapshot_id, request_id), probe, deadline)
-    return probe()[1] if snapshot is None else snapshot
+    if not wait:
+        return probe()[1]
+    return module.waiter.wait('the creation of snapshot %s (request %s)' % (snapshot_id, request_id), probe, module.deadline, state_of)
 
 
-def _probe(client, kind, resource_id, status_of):
-    """A Waiter probe that describes one resource and reports ``(status_of(resource), resource)``."""
-    def probe():
-        resource = describe(client, kind, [resource_id])[0]
-        return status_of(resource), resource
-    return probe
+# The fields state_of() shows, besides a resource's kind and id.
+_SHOWN_FIELDS = ('instance_state', 'snapshot_state', 'disk_state', 'percent',
+                 'latest_operation', 'latest_operation_state', 'latest_operation_request_id')
+
+
+def state_of(resource):
+    """How messages show a resource: ``snapshot lhsnap-1: snapshot_state=NORMAL, percent=100, latest_operation=...``."""
+    noun = next((noun for noun in ('snapshot', 'instance', 'disk') if noun + '_id' in resource), 'resource')
+    shown = ['%s=%s' % (key, resource[key]) for key in _SHOWN_FIELDS if key in resource]
+    return '%s %s: %s' % (noun, resource.get(noun + '_id'), ', '.join(shown))
+
+
+def states_of(resources):
+    """state_of() for each resource, joined."""
+    return '; '.join(state_of(item) for item in resources)

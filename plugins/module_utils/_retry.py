@@ -12,15 +12,25 @@ from __future__ import annotations
 import random
 import time
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, THROTTLED, TRANSIENT, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import THROTTLED, TRANSIENT, LighthouseError
+
+
+# The documented default rate limits of the Lighthouse API: calls a second, per action and account.
+RATE_LIMITS = {
+    'ApplyInstanceSnapshot': 20, 'CreateInstanceSnapshot': 20, 'DeleteSnapshots': 20, 'DescribeDisks': 20,
+    'DescribeInstances': 100, 'DescribeInstancesDeniedActions': 10, 'DescribeRegions': 10, 'DescribeSnapshots': 20,
+    'DescribeSnapshotsDeniedActions': 20, 'RebootInstances': 10, 'StartInstances': 10, 'StopInstances': 10,
+}
+DEFAULT_RATE_LIMIT = 10
 
 
 class Retry:
-    """Jittered exponential backoff for throttled and transient errors; busy resources on request.
+    """Jittered exponential backoff for throttled and transient errors, within the task's deadline.
 
     The n-th retry sleeps between half and all of ``min(max_delay, base_delay * 2**(n-1))`` seconds.
-    Retrying stops after ``max_attempts`` calls, or earlier when the next sleep would pass the
-    deadline; the last error is then raised unchanged. Fatal errors are raised at once.
+    With a deadline, retrying goes on until the next sleep would pass it; without one, it stops after
+    ``max_attempts`` calls. The last error is then raised unchanged. Fatal and busy errors are raised at
+    once (a busy resource is waited out by LighthouseModule.settle_and_send, which plans again).
     """
 
     def __init__(self, max_attempts=6, base_delay=0.5, max_delay=8.0, sleep=time.sleep, rand=random.random):
@@ -35,78 +45,52 @@ class Retry:
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return ceiling / 2 + self._random() * ceiling / 2
 
-    def call(self, func, deadline=None, idempotent=True):
-        """Return func(), retrying throttled and transient errors.
+    def backoff(self, attempt, deadline=None):
+        """Sleep delay(attempt) and return True; return False at once when that sleep would pass the deadline."""
+        delay = self.delay(attempt)
+        if deadline is not None and delay > deadline.remaining():
+            return False
+        self._sleep(delay)
+        return True
 
-        A transient error without a RequestId (the request may never have reached the API, or its
-        answer was lost) is retried only when `idempotent`: a mutating call may already have run.
+    def call(self, func, deadline=None, idempotent=True):
+        """Return func(), retrying throttled errors and, when `idempotent`, transient ones.
+
+        A throttled call was refused before the API acted on it. A transient error (a lost answer, a
+        timeout, an internal error) may come after a change took effect, so a mutating call is not sent
+        again here: LighthouseModule.settle_and_send finds out from the resources what happened.
         """
         attempt = 1
         while True:
             try:
                 return func()
             except LighthouseError as err:
-                delay = self.delay(attempt)
-                if not _retryable(err, idempotent) or attempt >= self.max_attempts or _passes(deadline, delay):
+                retryable = err.kind == THROTTLED or (err.kind == TRANSIENT and idempotent)
+                if not retryable or (deadline is None and attempt >= self.max_attempts) or not self.backoff(attempt, deadline):
                     raise
-                self._sleep(delay)
             attempt += 1
 
-    def call_when_busy(self, func, settle, deadline, idempotent=True):
-        """Like call(), and when the resource is busy: settle(error), back off, call again, until the deadline.
 
-        `settle` waits for the resource to finish its current operation (usually with a Waiter on the
-        same deadline) and may raise, e.g. WaitTimeoutError.
-        """
-        if deadline is None:
-            raise ValueError('waiting out a busy resource needs a deadline')
-        attempt = 1
-        while True:
-            try:
-                return self.call(func, deadline, idempotent)
-            except LighthouseError as err:
-                if err.kind != BUSY:
-                    raise
-                settle(err)
-                delay = self.delay(attempt)
-                if _passes(deadline, delay):
-                    raise
-                self._sleep(delay)
-            attempt += 1
+class Pacer:
+    """Keeps one task's calls of each action under the action's documented rate limit (a token bucket).
 
-    def send_replanned(self, requests, send, replan, deadline):
-        """send(request) for each of `requests` in turn; a request refused as busy is planned again, not repeated.
+    A burst of up to a second's worth of calls goes at once; beyond that, calls are spaced out, so that
+    a task that polls does not itself cause throttling.
+    """
 
-        On a busy refusal, replan(request) waits for the request's resources to settle, looks at them again
-        and returns the requests still needed in its place, none when another client got there meanwhile.
-        Those are sent after a pause of delay() (the n-th refusal pausing as the n-th retry does). Other
-        errors, and a busy refusal at the deadline or whose pause would pass it, are raised.
-        """
-        pending = list(requests)
-        refusals = 0
-        while pending:
-            request = pending.pop(0)
-            try:
-                send(request)
-            except LighthouseError as err:
-                if err.kind != BUSY or deadline.expired():
-                    raise
-                refusals += 1
-                replanned = replan(request)
-                if replanned:
-                    delay = self.delay(refusals)
-                    if _passes(deadline, delay):
-                        raise
-                    self._sleep(delay)
-                pending[:0] = replanned
+    def __init__(self, clock=time.monotonic, sleep=time.sleep, limits=None):
+        self._clock = clock
+        self._sleep = sleep
+        self._limits = RATE_LIMITS if limits is None else limits
+        self._buckets = {}  # action -> (tokens, time they were counted)
 
-
-def _retryable(err, idempotent):
-    if err.kind == THROTTLED:
-        return True
-    return err.kind == TRANSIENT and (idempotent or err.request_id is not None)
-
-
-def _passes(deadline, delay):
-    """True when sleeping `delay` seconds would pass the deadline, if there is one."""
-    return deadline is not None and delay > deadline.remaining()
+    def wait(self, action):
+        """Sleep, if needed, until a call of `action` keeps within its rate limit; count the call."""
+        limit = self._limits.get(action, DEFAULT_RATE_LIMIT)
+        now = self._clock()
+        tokens, counted = self._buckets.get(action, (limit, now))
+        tokens = min(limit, tokens + (now - counted) * limit)
+        if tokens < 1:
+            self._sleep((1 - tokens) / limit)
+            now, tokens = self._clock(), 1
+        self._buckets[action] = (tokens - 1, now)

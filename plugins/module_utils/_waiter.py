@@ -37,18 +37,6 @@ class Deadline:
     def remaining(self):
         return max(0.0, self.timeout - self.elapsed())
 
-    def expired(self):
-        return self.remaining() <= 0
-
-
-def summarize(value):
-    """Describe an observed resource briefly: its state and latest-operation fields."""
-    if not isinstance(value, dict):
-        return str(value)
-    shown = ['%s=%s' % (key, item) for key, item in value.items()
-             if key.endswith('_state') or key.startswith('latest_operation') or key == 'percent']
-    return ', '.join(shown) or str(value)
-
 
 class Waiter:
     """Polls a probe until it reports DONE, short intervals first, growing to `max_interval`.
@@ -64,8 +52,8 @@ class Waiter:
         self.growth = growth
         self._sleep = sleep
 
-    def wait(self, what, probe, deadline, describe=summarize):
-        """Return the value of the first DONE observation."""
+    def wait(self, what, probe, deadline, describe):
+        """Return the value of the first DONE observation; `describe(value)` shows the last one in failures."""
         interval = self.first_interval
         while True:
             status, value = probe()
@@ -79,10 +67,3 @@ class Waiter:
                 raise WaitTimeoutError(what, deadline.timeout, describe(value))
             self._sleep(min(interval, remaining))
             interval = min(interval * self.growth, self.max_interval)
-
-
-class NoopWaiter:
-    """The check-mode (and ``wait: false``) twin of Waiter: never probes, returns None."""
-
-    def wait(self, what, probe, deadline, describe=summarize):
-        return None

@@ -63,9 +63,9 @@ notes:
   - Only V(RUNNING) and V(STOPPED) instances can be acted on. If any instance is in another state (such as
     V(SHUTDOWN) or V(RESCUE_MODE)), the task fails naming it, before any change.
   - A call refused because an instance is busy (such as C(UnsupportedOperation.LatestOperationUnfinished)) is not
-    simply sent again. Its instances are waited for until they settle, within O(wait_timeout), and judged again by the
-    state they settle in, so the call is sent again only for those that still need it; C(changed) reports only calls
-    that were accepted.
+    simply sent again. The instances are waited for until they settle, within O(wait_timeout), and judged again by the
+    state they settle in, so a call is sent again only for those that still need it (never for an instance whose call
+    was accepted); C(changed) reports only calls that were accepted.
   - O(state=restarted) always reports a change, because a restart cannot be seen in the instance's state afterwards.
   - Waiting matches each instance's latest operation by the RequestId of the call that changed it, so an older
     successful operation is never mistaken for this one. An operation the cloud reports as FAILED fails the task at
@@ -137,9 +137,9 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     describe_instances,
     operation_status,
     settled,
+    states_of,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter, summarize
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING
 
 # (state asked for, settled instance state) -> the action that gets there, None when it is there already.
 ACTIONS = {
@@ -175,15 +175,16 @@ def power_diff(instances, actions):
     return {'before': before, 'after': after}
 
 
-def summaries(instances):
-    """'lhins-a: instance_state=..., ...; lhins-b: ...', for wait messages."""
-    return '; '.join('%s: %s' % (item['instance_id'], summarize(item)) for item in instances)
+def calls(instance_ids, actions):
+    """[(action, batch)] for the instances that need an action: one batch of at most 100 per call, in sending order."""
+    return [(action, batch) for action in sorted(set(actions.values()) - {None})
+            for batch in chunks([instance_id for instance_id in instance_ids if actions[instance_id] == action], PAGE_SIZE)]
 
 
-def wait_instances(client, instance_ids, status_of, what, deadline, waiter):
-    """Describe the instances until status_of() is DONE for each; return them. FAILED for any fails at once.
+def instances_probe(client, instance_ids, status_of):
+    """A probe over the instances (one DescribeInstances per 100): DONE once status_of() is DONE for each.
 
-    One probe asks for all of them (one DescribeInstances per 100); messages name the instances not done.
+    FAILED for any is reported at once; the value is then the instances concerned, so messages name them.
     """
     def probe():
         instances = describe_instances(client, instance_ids)
@@ -192,69 +193,58 @@ def wait_instances(client, instance_ids, status_of, what, deadline, waiter):
             if matching:
                 return status, matching
         return DONE, instances
-    return waiter.wait(what, probe, deadline, describe=summaries)
+    return probe
 
 
 def settled_status(instance):
     return DONE if settled(instance) else PENDING
 
 
-def wait_until_settled(client, instance_ids, deadline):
-    """Wait (really, whatever the mode) until none of the instances is in a transitional state; return them."""
-    what = '%d instance(s) to finish their current operations' % len(instance_ids)
-    return wait_instances(client, instance_ids, settled_status, what, deadline, Waiter())
-
-
-def calls(instance_ids, actions):
-    """[(action, batch)] for the instances that need an action: one batch of at most 100 per call, in sending order."""
-    return [(action, batch) for action in sorted(set(actions.values()) - {None})
-            for batch in chunks([instance_id for instance_id in instance_ids if actions[instance_id] == action], PAGE_SIZE)]
-
-
-def send(module, instance_ids, actions):
-    """Send each action for its instances, at most 100 a call; return {instance_id: RequestId of its call}.
-
-    A call refused because its instances are busy is not repeated as it was: once they have settled, they are
-    described and planned again, and only those that still need an action are sent one, after a short pause.
-    """
+def set_power(module):
+    client, state = module.client, module.params['state']
+    instance_ids = list(dict.fromkeys(module.params['instance_ids']))
     request_of = {}
 
-    def send_call(call):
+    def send(call):
         action, batch = call
         params = {'InstanceIds': batch}
         if action in STOPPING_ACTIONS:
             params['StopType'] = module.params['stop_type']
-        request_id = module.client.call(action, params)['RequestId']
+        request_id = client.call(action, params)['RequestId']
         module.result['request_ids'].append(request_id)
-        module.result['changed'] = True
         request_of.update(dict.fromkeys(batch, request_id))
 
-    def replan(call):
-        batch = call[1]
-        return calls(batch, plan(wait_until_settled(module.client, batch, module.deadline), module.params['state']))
+    def still_needed(found):
+        # Never a second call for an instance whose call was accepted: a restart leaves no trace in its state.
+        return calls([item for item in instance_ids if item not in request_of], plan(found, state))
 
-    Retry().send_replanned(calls(instance_ids, actions), send_call, replan, module.deadline)
-    return request_of
-
-
-def set_power(module):
-    client = module.client
-    state = module.params['state']
-    instance_ids = list(dict.fromkeys(module.params['instance_ids']))
-    instances = wait_until_settled(client, instance_ids, module.deadline)
+    what = '%d instance(s) to finish their current operations' % len(instance_ids)
+    probe = instances_probe(client, instance_ids, settled_status)
+    instances = module.waiter.wait(what, probe, module.deadline, states_of)
     actions = plan(instances, state)
     module.result.update(diff=power_diff(instances, actions), request_ids=[])
     if module.check_mode or not any(actions.values()):
         return {'changed': any(actions.values()), 'instances': instances}
-    request_of = send(module, instance_ids, actions)
+    def adopt(call, seen_before, seen_after):
+        # A call whose answer was lost took effect for the instances that show its action as a new operation.
+        action, batch = call
+        previous = dict((item['instance_id'], item.get('latest_operation_request_id')) for item in seen_before)
+        started = dict((item['instance_id'], item['latest_operation_request_id']) for item in seen_after if item['instance_id'] in batch
+                       and item.get('latest_operation') == action and item.get('latest_operation_request_id') != previous[item['instance_id']])
+        request_of.update(started)
+        module.result['request_ids'].extend(sorted(set(started.values())))
+        return bool(started)
+
+    module.settle_and_send(what, probe, still_needed, send, states_of, instances, adopt)
+    if not module.waits:
+        return {'instances': describe_instances(client, instance_ids)}
 
     def done(instance):
         request_id = request_of.get(instance['instance_id'])
         return operation_status(instance, request_id) if request_id else DONE
 
     what = 'the %s of %d instance(s)' % (VERBS[state], len(request_of))
-    after = wait_instances(client, instance_ids, done, what, module.deadline, module.waiter)
-    return {'instances': after or describe_instances(client, instance_ids)}
+    return {'instances': module.waiter.wait(what, instances_probe(client, instance_ids, done), module.deadline, states_of)}
 
 
 def main():

@@ -55,7 +55,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - Describes the instance and its snapshots and reports what would change; sends no create or delete call.
+      - Describes the instance and its snapshots, waits for operations in progress as a real run does, and reports
+        what would change; sends no create or delete call.
   diff_mode:
     support: full
     details:
@@ -69,11 +70,13 @@ notes:
   - The cloud limits how many snapshots there may be. When the quota is used up, taking one fails with
     C(error_code=LimitExceeded.SnapshotQuotaLimitExceeded) and a message naming the instance; delete snapshots
     that are no longer needed (O(state=absent)) and try again.
-  - A busy instance or disk (an operation or another snapshot in progress) is waited out, within O(wait_timeout),
-    before the snapshot is taken.
-  - A DeleteSnapshots call refused because a snapshot is busy is not simply sent again. Its snapshots are waited for
-    until they settle, within O(wait_timeout), and looked up again; the call is sent again, after a short pause, only
-    for those that still exist. C(changed) reports only calls that were accepted.
+  - A busy instance or disk (an operation or another snapshot of the disk in progress) is waited out, within
+    O(wait_timeout), before the snapshot is taken. Snapshots being created or rolled back are waited for in the
+    same way before they are deleted.
+  - A call refused because a resource is busy is not simply sent again. The resources are waited for until they
+    settle, within O(wait_timeout), and looked up again; after a short pause the call is sent again only if it is
+    still needed (the named snapshot still missing, the snapshots still there). C(changed) reports only calls
+    that were accepted.
 """
 
 EXAMPLES = r"""
@@ -147,23 +150,24 @@ elapsed:
 """
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
     SNAPSHOT,
-    STATE_FAILED,
     check_ids,
     check_snapshot_name,
     chunks,
     create_snapshot,
+    creation_failed,
     describe,
     get_instance,
     settled,
     snapshots_named,
+    snapshots_of_disk,
+    states_of,
     wait_snapshot_created,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING, Waiter, summarize
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING
 
 MAX_DELETE_IDS = 10  # snapshot ids per DeleteSnapshots call
 QUOTA_EXCEEDED = 'LimitExceeded.SnapshotQuotaLimitExceeded'
@@ -180,10 +184,6 @@ def check_options(params):
                               'snapshot_ids is only used with state=absent; state=present finds the snapshot by instance_id and snapshot_name')
 
 
-def creation_failed(snapshot):
-    return snapshot.get('latest_operation') == 'CreateInstanceSnapshot' and snapshot.get('latest_operation_state') == STATE_FAILED
-
-
 def planned(instance, name):
     """The fields of the snapshot a real run would take that are known in advance (check mode)."""
     disk = instance['system_disk']
@@ -194,74 +194,82 @@ def finish_creation(module, snapshot):
     """Wait for a snapshot still being created (e.g. by an earlier task with wait: false), unless not waiting; return it."""
     if snapshot['snapshot_state'] != 'CREATING':
         return snapshot
-    return wait_snapshot_created(module.client, snapshot['snapshot_id'], snapshot['latest_operation_request_id'], module.deadline, module.waiter)
+    return wait_snapshot_created(module, snapshot['snapshot_id'], snapshot['latest_operation_request_id'], module.waits)
 
 
-def request_snapshot(module, instance_id, name):
-    """Send CreateInstanceSnapshot; return (snapshot_id, request_id). The quota error says what to do about it."""
-    try:
-        return create_snapshot(module.client, instance_id, module.deadline, name=name)
-    except LighthouseError as err:
-        if err.code != QUOTA_EXCEEDED:
-            raise
-        raise LighthouseError(err.code, 'the snapshot quota is used up (%s); delete snapshots that are no longer needed '
-                                        '(state=absent) or raise the quota, then try again' % err.message, err.request_id) from None
+def named_snapshot_probe(client, instance_id, name):
+    """A probe: DONE with ``{instance, existing}`` when a usable snapshot is named `name`, or when none is and the
+    instance and the snapshots of its system disk have settled (so a new snapshot can be taken); PENDING before."""
+    def probe():
+        instance = get_instance(client, instance_id)
+        disk_id = instance['system_disk']['disk_id']
+        view = {'instance': instance, 'existing': [item for item in snapshots_named(client, disk_id, name) if not creation_failed(item)]}
+        busy = [] if view['existing'] else [item for item in snapshots_of_disk(client, disk_id) if not settled(item)]
+        view['resources'] = [instance] + busy
+        return (DONE if view['existing'] or (settled(instance) and not busy) else PENDING), view
+    return probe
 
 
 def ensure_present(module):
-    name = module.params['snapshot_name']
-    instance = get_instance(module.client, module.params['instance_id'])
-    found = snapshots_named(module.client, instance['system_disk']['disk_id'], name)
-    existing = [item for item in found if not creation_failed(item)]
+    client, name = module.client, module.params['snapshot_name']
+    sent = {}
+
+    def send(request):
+        try:
+            sent['snapshot_id'], sent['request_id'] = create_snapshot(client, request, name)
+        except LighthouseError as err:
+            if err.code != QUOTA_EXCEEDED:
+                raise
+            raise LighthouseError(err.code, 'the snapshot quota is used up (%s); delete snapshots that are no longer needed '
+                                            '(state=absent) or raise the quota, then try again' % err.message, err.request_id) from None
+
+    def adopt(request, seen_before, seen_after):
+        # A creation whose answer was lost took effect when a snapshot of that name is there now.
+        if seen_after['existing']:
+            sent['snapshot_id'], sent['request_id'] = seen_after['existing'][0]['snapshot_id'], seen_after['existing'][0]['latest_operation_request_id']
+        return bool(seen_after['existing'])
+
+    what = 'instance %s and the snapshots of its system disk to finish their operations' % module.params['instance_id']
+    view = module.settle_and_send(what, named_snapshot_probe(client, module.params['instance_id'], name),
+                                  lambda found: [] if found['existing'] else [found['instance']['instance_id']], send,
+                                  lambda found: states_of(found['resources']), adopt=adopt)
     module.result['diff'] = {
-        'before': {'snapshot_name': name, 'state': 'present' if existing else 'absent'},
+        'before': {'snapshot_name': name, 'state': 'present' if view['existing'] and not sent else 'absent'},
         'after': {'snapshot_name': name, 'state': 'present'},
     }
-    if existing:
-        return {'snapshot': finish_creation(module, existing[0]), 'request_id': None}
-    if module.check_mode:
-        return {'changed': True, 'snapshot': planned(instance, name), 'request_id': None}
-    snapshot_id, request_id = request_snapshot(module, instance['instance_id'], name)
-    module.result['changed'] = True
-    snapshot = wait_snapshot_created(module.client, snapshot_id, request_id, module.deadline, module.waiter)
-    return {'snapshot': snapshot, 'request_id': request_id}
-
-
-def wait_until_settled(client, snapshot_ids, deadline):
-    """Wait until none of the snapshots is being created or rolled back; return those that still exist."""
-    def probe():
-        found = describe(client, SNAPSHOT, snapshot_ids, missing_ok=True)
-        return (DONE if all(settled(item) for item in found) else PENDING), found
-
-    def busy(found):
-        return '; '.join('%s: %s' % (item['snapshot_id'], summarize(item)) for item in found if not settled(item))
-
-    return Waiter().wait('snapshot(s) %s to finish their current operations' % ', '.join(snapshot_ids), probe, deadline, busy)
+    if sent:
+        return {'snapshot': wait_snapshot_created(module, sent['snapshot_id'], sent['request_id'], module.waits), 'request_id': sent['request_id']}
+    if view['existing']:
+        return {'snapshot': finish_creation(module, view['existing'][0]), 'request_id': None}
+    return {'changed': True, 'snapshot': planned(view['instance'], name), 'request_id': None}
 
 
 def ensure_absent(module):
     params, client = module.params, module.client
-    targets = describe(client, SNAPSHOT, params['snapshot_ids'] or [], missing_ok=True)
-    if params['snapshot_name'] is not None:
-        instance = get_instance(client, params['instance_id'])
-        targets += snapshots_named(client, instance['system_disk']['disk_id'], params['snapshot_name'])
-    snapshot_ids = list(dict.fromkeys(item['snapshot_id'] for item in targets))
+
+    def probe():
+        targets = describe(client, SNAPSHOT, params['snapshot_ids'] or [], missing_ok=True)
+        if params['snapshot_name'] is not None:
+            instance = get_instance(client, params['instance_id'])
+            targets += snapshots_named(client, instance['system_disk']['disk_id'], params['snapshot_name'])
+        targets = list(dict((item['snapshot_id'], item) for item in targets).values())
+        return (DONE if all(settled(item) for item in targets) else PENDING), targets
+
+    def delete(batch):
+        module.result['request_ids'].append(client.call('DeleteSnapshots', {'SnapshotIds': batch})['RequestId'])
+
+    what = 'the snapshots to finish their current operations'
+    targets = module.waiter.wait(what, probe, module.deadline, states_of)
+    snapshot_ids = [item['snapshot_id'] for item in targets]
     module.result.update(snapshots=snapshot_ids, request_ids=[], diff={'before': {'snapshots': snapshot_ids}, 'after': {'snapshots': []}})
     if module.check_mode:
         return {'changed': bool(snapshot_ids)}
-    wait_until_settled(client, [item['snapshot_id'] for item in targets if not settled(item)], module.deadline)
+    def adopt(batch, seen_before, seen_after):
+        # A deletion whose answer was lost took effect when snapshots of its batch are gone.
+        return bool(set(batch) - set(item['snapshot_id'] for item in seen_after))
 
-    def delete(batch):
-        answer = client.call('DeleteSnapshots', {'SnapshotIds': batch})
-        module.result['request_ids'].append(answer['RequestId'])
-        module.result['changed'] = True
-
-    def replan(batch):
-        """A DeleteSnapshots refused as busy: once its snapshots have settled, delete those another client has not."""
-        left = [item['snapshot_id'] for item in wait_until_settled(client, batch, module.deadline)]
-        return [left] if left else []
-
-    Retry().send_replanned(chunks(snapshot_ids, MAX_DELETE_IDS), delete, replan, module.deadline)
+    module.settle_and_send(what, probe, lambda found: chunks([item['snapshot_id'] for item in found], MAX_DELETE_IDS), delete, states_of,
+                           targets, adopt)
     return None
 
 
@@ -286,7 +294,7 @@ def main():
     )
     params = module.params
     if params['state'] == 'present':
-        failure = 'create snapshot %s of instance %s' % (params['snapshot_name'], params['instance_id'])
+        failure = 'create snapshot %s of instance %s' % (short(params['snapshot_name']), short(params['instance_id']))
     else:
         failure = 'delete snapshots'
     module.run(manage, failure, instance_id=params['instance_id'], snapshot_ids=params['snapshot_ids'])

@@ -17,8 +17,9 @@ description:
     snapshot's disk size equals the system disk's size; that the instance is V(RUNNING) or V(STOPPED); and
     that the cloud's own lists of denied actions (DescribeInstancesDeniedActions, DescribeSnapshotsDeniedActions)
     do not forbid the rollback. Any of these failing fails the task without a rollback.
-  - An instance or snapshot in a transitional state (for example V(STOPPING), or a rollback in progress), or a
-    disk the cloud reports as busy, is waited for until it settles, within O(wait_timeout), and then judged.
+  - An instance in a transitional state (for example V(STOPPING)), a snapshot being rolled back, or a disk the
+    cloud reports as busy, is waited for until it settles, within O(wait_timeout), and then judged. A snapshot
+    still being created (V(CREATING)) is refused at once: a rollback target is a snapshot that is already usable.
   - A rollback refused because the instance or its disk is busy is not simply sent again. Once they have settled,
     every pre-flight check runs again; the rollback is sent again, after a short pause, only if it is still needed.
     If the instance is by then on the snapshot (another client rolled it back meanwhile), nothing more is sent and
@@ -61,6 +62,11 @@ options:
       - When the snapshot quota leaves no room (C(LimitExceeded.SnapshotQuotaLimitExceeded)) the task fails before
         anything is rolled back.
       - No backup is taken when no rollback is needed, nor in check mode.
+      - A backup this task took earlier is used again instead of taking another, so that a retried task or a rerun
+        after a killed run does not use up the snapshot quota: a snapshot of the system disk named O(backup_name)
+        (or, by default, C(before-rollback-to-<snapshot id>-...)), whose creation did not fail, taken while the
+        instance has been V(STOPPED) (after the instance's latest operation started, so the disk has not changed
+        since). It is returned as RV(backup_snapshot_id).
     type: bool
     default: false
   backup_name:
@@ -80,6 +86,12 @@ notes:
     that is V(RUNNING) again is no longer known to be on the snapshot, so a rerun rolls it back again.
   - With O(wait=false) the module still waits for transitional states to settle before it decides (and for the
     backup snapshot), then returns as soon as the API has accepted the rollback.
+  - If the answer to the rollback (or to the backup) is lost, or is an error that does not say whether it was
+    made (a timeout, C(InternalError)), the module reads the instance and the snapshot until it can tell. A
+    rollback that shows on them is adopted (its RequestId becomes RV(request_id)) and waited for as usual; one
+    that does not show within 5 seconds is taken not to have reached the API and sent again; if the deadline
+    comes first, the task fails with C(changed=true), saying the rollback may have been made. A rollback is never
+    sent twice for one task.
   - In check mode every read and every check runs, including waiting for transitional states, but neither
     the backup snapshot nor the rollback is requested; RV(request_id) and RV(backup_snapshot_id) are V(null).
 extends_documentation_fragment:
@@ -286,28 +298,29 @@ elapsed:
 import time
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, LighthouseError, classify
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, LighthouseError, classify, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
     ROLLBACK_OPERATIONS,
     SNAPSHOT,
-    STATE_FAILED,
     STATE_SUCCESS,
     check_ids,
     check_snapshot_name,
     create_snapshot,
+    creation_failed,
     denied_actions,
     get_instance,
     get_snapshot,
     is_rollback,
+    newest_first,
     operation_status,
     settled,
     snapshots_named,
     snapshots_of_disk,
+    state_of,
     wait_snapshot_created,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Waiter, summarize
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING
 
 CREATE_SNAPSHOT = 'CreateInstanceSnapshot'
 DISK_NOUNS = {'SYSTEM_DISK': 'system disk', 'DATA_DISK': 'data disk'}
@@ -332,9 +345,9 @@ def name_error(name, instance, matches, disk_snapshots):
     """The error for a snapshot name that matched none (`disk_snapshots`: what the disk has) or several snapshots."""
     where = 'the system disk %s of instance %s' % (system_disk_of(instance).get('disk_id'), instance['instance_id'])
     if not matches:
-        found = ', '.join('%r (%s)' % (item.get('snapshot_name'), item['snapshot_id']) for item in disk_snapshots) or 'none'
-        return LighthouseError('ResourceNotFound.SnapshotNotFound',
-                               'no snapshot of %s is named %r; its snapshots are: %s' % (where, name, found))
+        found = ', '.join('%r (%s)' % (item.get('snapshot_name'), item['snapshot_id']) for item in disk_snapshots)
+        return LighthouseError('ResourceNotFound.SnapshotNotFound', 'no snapshot of %s is named %r; %s' % (
+            where, name, 'its snapshots, newest first: %s' % found if found else 'it has no snapshots'))
     found = ', '.join('%s (created %s)' % (item['snapshot_id'], item.get('created_time')) for item in matches)
     return LighthouseError('InvalidParameterValue',
                            '%d snapshots of %s are named %r: %s; choose one with snapshot_id' % (len(matches), where, name, found))
@@ -357,7 +370,7 @@ def check_snapshot_usable(instance, snapshot):
     if state != 'NORMAL':
         raise LighthouseError('UnsupportedOperation.InvalidSnapshotState',
                               'snapshot %s is %s; only a NORMAL snapshot can be applied' % (snapshot_id, state))
-    if snapshot.get('latest_operation') == CREATE_SNAPSHOT and snapshot.get('latest_operation_state') == STATE_FAILED:
+    if creation_failed(snapshot):
         raise LighthouseError('UnsupportedOperation.InvalidSnapshotState', 'the creation of snapshot %s failed' % snapshot_id)
     disk = system_disk_of(instance)
     if snapshot.get('disk_size') != disk.get('disk_size'):
@@ -415,68 +428,42 @@ def diff_state(instance, snapshot_id):
 
 def describe_view(view):
     """What a probe saw, for wait failures: each resource's state and latest operation, and any denials."""
-    shown = []
-    for noun in ('instance', 'snapshot'):
-        resource = view.get(noun)
-        if resource:
-            shown.append('%s %s: %s' % (noun, resource['%s_id' % noun], summarize(resource)))
+    shown = [state_of(view[noun]) for noun in ('instance', 'snapshot') if view.get(noun)]
     shown += ['the cloud denies %s on the %s (%s: %s)' % (item.get('action'), item['resource'], item.get('code'), item.get('message'))
               for item in view.get('denials', [])]
     return '; '.join(shown)
 
 
-class Rollback:
-    """One run of the module: pre-flight, optional backup, the rollback and the wait for it.
+def resolve_snapshot(client, params, instance):
+    """The snapshot `params` names, by id or by its unique name among the instance's system-disk snapshots."""
+    if params['snapshot_id'] is not None:
+        return get_snapshot(client, params['snapshot_id'])
+    name, disk_id = params['snapshot_name'], system_disk_of(instance).get('disk_id')
+    matches = snapshots_named(client, disk_id, name)
+    if len(matches) == 1:
+        return matches[0]
+    raise name_error(name, instance, matches, [] if matches else newest_first(snapshots_of_disk(client, disk_id)))
 
-    `result` receives what a failure must still report (``changed`` once something was requested,
-    ``backup_snapshot_id``); run() returns the rest of a successful result.
+
+def current_snapshot_id(client, instance, target):
+    """The snapshot the instance is known to be on by the rule of already_applied(), or None."""
+    if already_applied(instance, target):
+        return target['snapshot_id']
+    if instance.get('instance_state') != 'STOPPED' or not is_rollback(instance.get('latest_operation')):
+        return None
+    disk_snapshots = snapshots_of_disk(client, system_disk_of(instance).get('disk_id'))
+    return next((item['snapshot_id'] for item in disk_snapshots if already_applied(instance, item)), None)
+
+
+def preflight_probe(client, params):
+    """A probe for the pre-flight: PENDING while the instance or the snapshot is busy, else every check and DONE.
+
+    Its view holds ``instance``, ``snapshot``, ``needed`` (false when already applied), ``denials`` and
+    ``backup`` (a backup this task took earlier and can use again, see current_backup()).
     """
-
-    def __init__(self, client, params, deadline, check_mode=False, waiter=None, result=None, retry=None):
-        self.client = client
-        self.params = params
-        self.deadline = deadline
-        self.check_mode = check_mode
-        self.waiter = waiter or Waiter()
-        self.retry = retry or Retry()
-        self.result = {} if result is None else result
-        self.instance_id = params['instance_id']
-        self.request_id = None
-
-    def run(self):
-        view = self.preflight()
-        instance, snapshot = view['instance'], view['snapshot']
-        before = diff_state(instance, self.current_snapshot_id(instance, snapshot))
-        self.result['backup_snapshot_id'] = None
-        changed = view['needed']
-        if not view['needed']:
-            after = before
-        elif self.check_mode:
-            after = {'instance_state': 'STOPPED' if instance['instance_state'] == 'STOPPED' else 'STOPPED or RUNNING',
-                     'snapshot_id': snapshot['snapshot_id'],
-                     'latest_operation': 'ApplyInstanceSnapshot of %s (not sent in check mode)' % snapshot['snapshot_id']}
-        else:
-            if self.params['backup']:
-                self.take_backup(snapshot)
-            instance, snapshot = self.roll_back(snapshot)
-            after = diff_state(instance, snapshot['snapshot_id'])
-            changed = self.result.get('changed', False)
-        return {'changed': changed, 'instance': instance, 'snapshot': snapshot, 'request_id': self.request_id,
-                'diff': {'before': before, 'after': after}}
-
-    # ---- pre-flight
-
-    def preflight(self):
-        """Wait until the instance (and a rolling-back snapshot) settle and nothing busy is denied, then check.
-
-        Returns the view of the deciding probe: ``instance``, ``snapshot`` and ``needed``.
-        """
-        what = 'instance %s to be ready for a rollback' % self.instance_id
-        return self.waiter.wait(what, self._preflight_probe, self.deadline, describe_view)
-
-    def _preflight_probe(self):
-        instance = get_instance(self.client, self.instance_id)
-        snapshot = self.resolve_snapshot(instance)
+    def probe():
+        instance = get_instance(client, params['instance_id'])
+        snapshot = resolve_snapshot(client, params, instance)
         check_snapshot_disk(instance, snapshot)
         view = {'instance': instance, 'snapshot': snapshot, 'needed': True}
         if not settled(instance) or snapshot.get('snapshot_state') == 'ROLLBACKING':
@@ -484,82 +471,133 @@ class Rollback:
         check_snapshot_usable(instance, snapshot)
         if already_applied(instance, snapshot):
             return DONE, dict(view, needed=False)
-        check_power_state(instance, self.params['force'])
-        view['denials'] = blocking_denials(denied_actions(self.client, INSTANCE, self.instance_id),
-                                           denied_actions(self.client, SNAPSHOT, snapshot['snapshot_id']), self.params['backup'])
+        check_power_state(instance, params['force'])
+        # A backup this task took earlier is used again, so creating one need not be allowed then.
+        view['backup'] = current_backup(client, params, instance, snapshot) if params['backup'] else None
+        view['denials'] = blocking_denials(denied_actions(client, INSTANCE, params['instance_id']),
+                                           denied_actions(client, SNAPSHOT, snapshot['snapshot_id']), params['backup'] and not view['backup'])
         for item in view['denials']:
             if classify(item.get('code')) == FATAL:
                 raise LighthouseError(item.get('code'), 'the cloud denies %s on %s %s: %s' % (
                     item.get('action'), item['resource'], view[item['resource']]['%s_id' % item['resource']], item.get('message')))
         # What is left is busy (another operation on the instance or its disk): wait for it to pass.
         return (PENDING if view['denials'] else DONE), view
+    return probe
 
-    def resolve_snapshot(self, instance):
-        if self.params['snapshot_id'] is not None:
-            return get_snapshot(self.client, self.params['snapshot_id'])
-        name, disk_id = self.params['snapshot_name'], system_disk_of(instance).get('disk_id')
-        matches = snapshots_named(self.client, disk_id, name)
-        if len(matches) == 1:
-            return matches[0]
-        raise name_error(name, instance, matches, [] if matches else snapshots_of_disk(self.client, disk_id))
 
-    def current_snapshot_id(self, instance, target):
-        """The snapshot the instance is known to be on by the rule of already_applied(), or None."""
-        if already_applied(instance, target):
-            return target['snapshot_id']
-        if instance.get('instance_state') != 'STOPPED' or not is_rollback(instance.get('latest_operation')):
-            return None
-        disk_snapshots = snapshots_of_disk(self.client, system_disk_of(instance).get('disk_id'))
-        return next((item['snapshot_id'] for item in disk_snapshots if already_applied(instance, item)), None)
-
-    # ---- changes
-
-    def take_backup(self, snapshot):
-        name = self.params['backup_name'] or 'before-rollback-to-%s-%s' % (snapshot['snapshot_id'], time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
-        backup_id, request_id = create_snapshot(self.client, self.instance_id, self.deadline, name=name, waiter=self.waiter)
-        self.result.update(changed=True, backup_snapshot_id=backup_id)
-        wait_snapshot_created(self.client, backup_id, request_id, self.deadline, self.waiter)
-
-    def roll_back(self, snapshot):
-        """Send ApplyInstanceSnapshot and (with ``wait``) wait for it; return the instance and snapshot after it.
-
-        A request refused as busy is sent again only if the pre-flight, run again once the instance has settled, still
-        finds the rollback needed; if not, nothing is sent and the instance and snapshot are returned as it saw them.
-        """
-        snapshot_id = snapshot['snapshot_id']
-        view = {'needed': True}
-
-        def send(request):
-            self.request_id = self.client.call('ApplyInstanceSnapshot', request).get('RequestId')
-            self.result['changed'] = True
-
-        def replan(request):
-            view.update(self.preflight())
-            return [request] if view['needed'] else []
-
-        self.retry.send_replanned([{'InstanceId': self.instance_id, 'SnapshotId': snapshot_id}], send, replan, self.deadline)
-        if not view['needed']:
-            return view['instance'], view['snapshot']
-        try:
-            if not self.params['wait']:
-                return get_instance(self.client, self.instance_id), get_snapshot(self.client, snapshot_id)
-            what = 'the rollback of instance %s to snapshot %s (request %s)' % (self.instance_id, snapshot_id, self.request_id)
-            view = self.waiter.wait(what, lambda: self._rollback_probe(snapshot_id), self.deadline, describe_view)
-            return view['instance'], view['snapshot']
-        except LighthouseError as err:
-            # A wait that fails or times out names the rollback it waited for.
-            err.request_id = err.request_id or self.request_id
-            raise
-
-    def _rollback_probe(self, snapshot_id):
-        """DONE when the snapshot reports our rollback as SUCCESS and the instance has settled; FAILED at once."""
-        snapshot = get_snapshot(self.client, snapshot_id)
-        instance = get_instance(self.client, self.instance_id)
+def rollback_probe(client, instance_id, snapshot_id, request_id):
+    """A probe: DONE when the snapshot reports the rollback `request_id` as SUCCESS and the instance has settled; FAILED at once."""
+    def probe():
+        snapshot = get_snapshot(client, snapshot_id)
+        instance = get_instance(client, instance_id)
         view = {'instance': instance, 'snapshot': snapshot}
-        statuses = (operation_status(snapshot, self.request_id), operation_status(instance, self.request_id))
+        statuses = (operation_status(snapshot, request_id), operation_status(instance, request_id))
         if FAILED in statuses:
             return FAILED, view
         return (DONE if statuses[0] == DONE and settled(instance) else PENDING), view
+    return probe
+
+
+BACKUP_PREFIX = 'before-rollback-to-%s-'
+
+
+def backup_name(params, snapshot):
+    return params['backup_name'] or BACKUP_PREFIX % snapshot['snapshot_id'] + time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+
+
+def is_backup_for(params, snapshot, candidate):
+    """Whether `candidate` is named as this task names its backups (backup_name, or the default prefix for this target)."""
+    name = candidate.get('snapshot_name') or ''
+    return name == params['backup_name'] if params['backup_name'] else name.startswith(BACKUP_PREFIX % snapshot['snapshot_id'])
+
+
+def current_backup(client, params, instance, snapshot):
+    """A backup this task took earlier (a retry, or a run that was killed) that still holds the disk as it is now, or None.
+
+    The disk has not changed since such a backup was taken: the instance is STOPPED and its latest operation
+    started before the backup was created, and the backup's creation did not fail.
+    """
+    if instance['instance_state'] != 'STOPPED':
+        return None
+    stopped_at = instance.get('latest_operation_started_time') or ''
+    candidates = [item for item in snapshots_of_disk(client, system_disk_of(instance).get('disk_id'))
+                  if is_backup_for(params, snapshot, item) and (item.get('created_time') or '') >= stopped_at and not creation_failed(item)]
+    return next(iter(newest_first(candidates)), None)
+
+
+def roll_back(module):
+    """Pre-flight, then (when needed and not in check mode) the backup, the rollback and the wait for it.
+
+    ``changed``, ``backup_snapshot_id`` and ``request_id`` go to module.result as soon as they are known, so a
+    failure reports them.
+    """
+    client, params, instance_id = module.client, module.params, module.params['instance_id']
+    module.result.update(backup_snapshot_id=None, request_id=None)
+    probe = preflight_probe(client, params)
+    what = 'instance %s to be ready for a rollback' % instance_id
+    view = module.waiter.wait(what, probe, module.deadline, describe_view)
+    instance, snapshot = view['instance'], view['snapshot']
+    before = diff_state(instance, current_snapshot_id(client, instance, snapshot))
+    if not view['needed']:
+        return {'changed': False, 'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': before}}
+    if module.check_mode:
+        after = {'instance_state': 'STOPPED' if instance['instance_state'] == 'STOPPED' else 'STOPPED or RUNNING',
+                 'snapshot_id': snapshot['snapshot_id'],
+                 'latest_operation': 'ApplyInstanceSnapshot of %s (not sent in check mode)' % snapshot['snapshot_id']}
+        return {'changed': True, 'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': after}}
+
+    backup = {'name': backup_name(params, snapshot)}
+    if view.get('backup'):
+        module.result['backup_snapshot_id'], backup['request_id'] = view['backup']['snapshot_id'], view['backup'].get('latest_operation_request_id')
+
+    def plan(found):
+        """The backup and the rollback, each once, while the pre-flight finds the rollback needed."""
+        if not found['needed'] or module.result['request_id']:
+            return []
+        return (['backup'] if params['backup'] and not module.result['backup_snapshot_id'] else []) + ['rollback']
+
+    def send(request):
+        if request == 'backup':
+            module.result['backup_snapshot_id'], backup['request_id'] = create_snapshot(client, instance_id, backup['name'])
+            return
+        if module.result['backup_snapshot_id']:
+            # Even with wait: false: the rollback never starts before its undo handle is usable.
+            wait_snapshot_created(module, module.result['backup_snapshot_id'], backup['request_id'])
+        module.result['request_id'] = client.call('ApplyInstanceSnapshot', {'InstanceId': instance_id, 'SnapshotId': snapshot['snapshot_id']})['RequestId']
+
+    def adopt(request, seen_before, seen_after):
+        """Whether the resources show the request took effect; the backup or rollback found is then recorded."""
+        if request == 'backup':
+            made = [item for item in snapshots_of_disk(client, system_disk_of(seen_after['instance']).get('disk_id'))
+                    if item.get('snapshot_name') == backup['name']]
+            if made:
+                module.result['backup_snapshot_id'], backup['request_id'] = made[0]['snapshot_id'], made[0].get('latest_operation_request_id')
+            return bool(made)
+        request_id = rollback_started(seen_before['instance'], seen_after['instance'], seen_after['snapshot'])
+        module.result['request_id'] = request_id
+        return request_id is not None
+
+    view = module.settle_and_send(what, probe, plan, send, describe_view, view, adopt)
+    request_id = module.result['request_id']
+    if request_id is None:
+        # Another client rolled it back meanwhile: nothing was sent, the pre-flight saw it done.
+        instance, snapshot = view['instance'], view['snapshot']
+    elif not module.waits:
+        instance, snapshot = get_instance(client, instance_id), get_snapshot(client, snapshot['snapshot_id'])
+    else:
+        what = 'the rollback of instance %s to snapshot %s (request %s)' % (instance_id, snapshot['snapshot_id'], request_id)
+        view = module.waiter.wait(what, rollback_probe(client, instance_id, snapshot['snapshot_id'], request_id), module.deadline, describe_view)
+        instance, snapshot = view['instance'], view['snapshot']
+    return {'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': diff_state(instance, snapshot['snapshot_id'])}}
+
+
+def rollback_started(instance_before, instance_after, snapshot_after):
+    """The RequestId of a rollback to the snapshot that started on the instance since `instance_before`, or None."""
+    request_id = instance_after.get('latest_operation_request_id')
+    if (is_rollback(instance_after.get('latest_operation')) and request_id != instance_before.get('latest_operation_request_id')
+            and snapshot_after.get('latest_operation_request_id') == request_id):
+        return request_id
+    return None
 
 
 def main():
@@ -578,13 +616,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    target = params['snapshot_id'] or repr(params['snapshot_name'])
+    target = short(params['snapshot_id'] or repr(params['snapshot_name']))
 
     def work(module):
         check_options(params)  # before the client is built: bad options never reach a credential provider or the API
-        return Rollback(module.client, params, module.deadline, module.check_mode, result=module.result).run()
+        return roll_back(module)
 
-    module.run(work, 'roll back instance %s to snapshot %s' % (params['instance_id'], target),
+    module.run(work, 'roll back instance %s to snapshot %s' % (short(params['instance_id']), target),
                instance_id=params['instance_id'], snapshot_id=params['snapshot_id'], snapshot_name=params['snapshot_name'])
 
 

@@ -4,8 +4,8 @@ Each precondition is a function returning an ApiError or None. The mutating acti
 it returns; the DescribeXxxDeniedActions actions list what it returns: one source of truth.
 """
 
+import copy
 import functools
-import time
 
 from . import params as P
 from .errors import ApiError, raise_if
@@ -91,13 +91,21 @@ SNAPSHOT_FILTERS = dict(_TAG_FILTERS, **{
 })
 
 
-def _matches(resource, rules, table):
+NAME_FILTERS = ('instance-name', 'disk-name', 'snapshot-name')
+
+
+def _matches(resource, rules, table, substring):
+    """Does ``resource`` pass every filter rule? With ``substring``, a name filter value matches the names containing it."""
     for name, wanted in rules:
         if name.startswith('tag:'):
             have = [tag['Value'] for tag in resource.fields['Tags'] if tag['Key'] == name[4:]]
         else:
             have = table[name](resource)
-        if not set(wanted) & set(have):
+        if substring and name in NAME_FILTERS:
+            found = any(value in text for value in wanted for text in have)
+        else:
+            found = set(wanted) & set(have)
+        if not found:
             return False
     return True
 
@@ -130,7 +138,16 @@ class Lighthouse:
     def call(self, action, region, params, request_id, from_query=False):
         """Run ``action``; returns the response fields without RequestId."""
         params = P.check(params, SCHEMAS[action], from_query)
-        return self._handlers[action](region, params, request_id)
+        if action.startswith('Describe') or not self.settings.lag():
+            return self._handlers[action](region, params, request_id)
+        resources = [resource for kind in KINDS for resource in self.store.list(kind)]
+        before = [copy.deepcopy(resource.fields) for resource in resources]
+        answer = self._handlers[action](region, params, request_id)
+        until = self.engine.clock() + self.settings.lag()
+        for resource, fields in zip(resources, before):
+            if fields != resource.fields:
+                resource.stale = (until, fields)
+        return answer
 
     # ---- lookups shared by all actions
 
@@ -155,17 +172,26 @@ class Lighthouse:
         if params.get(ids_name):
             return self._find(region, kind, ids_name, params[ids_name], must_exist=must_exist)
         rules = P.filters(params.get('Filters', []), table, max_values)
-        return [r for r in self.store.list(kind, region) if _matches(r, rules, table)]
+        substring = self.settings['behaviour']['name_filter'] == 'substring'
+        return [r for r in self.store.list(kind, region) if _matches(r, rules, table, substring)]
 
     def _page(self, params, items, set_name):
         offset, limit = P.paging(params)
         now = self.engine.clock()
-        return {'TotalCount': len(items), set_name: [item.render(now) for item in items[offset:offset + limit]]}
+        return {'TotalCount': len(items), set_name: [item.described(now) for item in items[offset:offset + limit]]}
 
     # ---- preconditions (one source of truth for the actions and the denied-action lists)
 
+    def refusal(self, resource, action):
+        """The error of an action the ``refusals`` setting forbids on this resource, whatever its state."""
+        code = self.settings['refusals'].get(resource.id, {}).get(action)
+        return ApiError(code, 'The action %s is not allowed on %s.' % (action, resource.id)) if code else None
+
     def instance_error(self, instance, action):
         """Can ``action`` (a key of ALLOWED_STATES) run on this instance right now?"""
+        refused = self.refusal(instance, action)
+        if refused:
+            return refused
         state = instance.fields['InstanceState']
         if state == 'PENDING':
             return ApiError('OperationDenied.InstanceCreating', 'The instance %s is still being created.' % instance.id)
@@ -195,16 +221,19 @@ class Lighthouse:
             return ApiError('LimitExceeded.SnapshotQuotaLimitExceeded', 'The snapshot quota of %s (%d) is used up.' % (region, quota))
         return None
 
-    def create_snapshot_error(self, instance):
+    def create_snapshot_error(self, instance, with_quota=True):
         return (self.instance_error(instance, 'CreateInstanceSnapshot') or self.disk_error(_system_disk_id(instance))
-                or self.quota_error(instance.region))
+                or (self.quota_error(instance.region) if with_quota else None))
+
+    def _unknown_snapshots_fail(self):
+        return self.settings['behaviour']['unknown_snapshot_ids'] == 'error'
 
     def rollback_error(self, instance, snapshot):
         if snapshot.fields['DiskId'] != _system_disk_id(instance):
             return ApiError('ResourceNotFound.SnapshotNotFound',
                             'The snapshot %s is not a snapshot of the system disk of the instance %s.' % (snapshot.id, instance.id))
-        return (self.instance_error(instance, 'ApplyInstanceSnapshot') or self.disk_error(snapshot.fields['DiskId'], snapshot)
-                or _size_error(instance, snapshot))
+        return (self.instance_error(instance, 'ApplyInstanceSnapshot') or self.refusal(snapshot, 'ApplyInstanceSnapshot')
+                or self.disk_error(snapshot.fields['DiskId'], snapshot) or _size_error(instance, snapshot))
 
     @staticmethod
     def delete_error(snapshot):
@@ -222,7 +251,7 @@ class Lighthouse:
         """
         ids = {owner.resource.id for owner in owners} | set(related)
         fail = self.faults.take(action, ids, ('async_failed',)) is not None
-        self.engine.start(Operation(request_id, owners, phases, fail), iso(time.time()))
+        self.engine.start(Operation(request_id, owners, phases, fail), iso(self.engine.wall()))
 
     def power_phase(self, action, instance):
         needed, during, after, duration, hook = POWER[action]
@@ -267,7 +296,7 @@ class Lighthouse:
         return self._page(params, items, 'DiskSet')
 
     def describe_snapshots(self, region, params, request_id):
-        items = self._select(region, 'snapshot', params, SNAPSHOT_FILTERS, MAX_SNAPSHOT_FILTER_VALUES, must_exist=False)
+        items = self._select(region, 'snapshot', params, SNAPSHOT_FILTERS, MAX_SNAPSHOT_FILTER_VALUES, must_exist=self._unknown_snapshots_fail())
         items.sort(key=lambda r: (-r.created, r.id))
         return self._page(params, items, 'SnapshotSet')
 
@@ -306,7 +335,7 @@ class Lighthouse:
             raise ApiError('InvalidParameterValue.LimitExceeded', 'At most %d tags are allowed.' % MAX_TAGS)
         raise_if(self.create_snapshot_error(instance))
         disk = self.store.get('disk', region, _system_disk_id(instance))
-        snapshot = self.new_snapshot(disk, params.get('SnapshotName'), params.get('Tags', []), time.time())
+        snapshot = self.new_snapshot(disk, params.get('SnapshotName'), params.get('Tags', []), self.engine.wall())
         self.run('CreateInstanceSnapshot', request_id, [Owner(snapshot, 'CreateInstanceSnapshot', 0)], [self.snapshot_phase(snapshot)],
                  related=[instance.id])
         return {'SnapshotId': snapshot.id}
@@ -327,14 +356,14 @@ class Lighthouse:
             ('StartInstances', self.instance_error(i, 'StartInstances')),
             ('StopInstances', self.instance_error(i, 'StopInstances')),
             ('RebootInstances', self.instance_error(i, 'RebootInstances')),
-            ('CreateInstanceSnapshot', self.create_snapshot_error(i)),
+            ('CreateInstanceSnapshot', self.create_snapshot_error(i, self.settings['behaviour']['quota_in_denied_actions'])),
             (rollback_name, self.instance_error(i, 'ApplyInstanceSnapshot') or self.disk_error(_system_disk_id(i))),
         ])} for i in instances]}
 
     def describe_snapshots_denied_actions(self, region, params, request_id):
-        snapshots = self._find(region, 'snapshot', 'SnapshotIds', params['SnapshotIds'], must_exist=False)
+        snapshots = self._find(region, 'snapshot', 'SnapshotIds', params['SnapshotIds'], must_exist=self._unknown_snapshots_fail())
         return {'SnapshotDeniedActionSet': [{'SnapshotId': s.id, 'DeniedActions': _denied([
-            ('RollbackInstanceSnapshot', self.disk_error(s.fields['DiskId'], s)),
+            ('RollbackInstanceSnapshot', self.refusal(s, 'ApplyInstanceSnapshot') or self.disk_error(s.fields['DiskId'], s)),
             ('DeleteSnapshots', self.delete_error(s)),
         ])} for s in snapshots]}
 

@@ -59,24 +59,30 @@ def _check_common(action, version, region):
 
 
 class Emulator:
-    """All state, guarded by one lock."""
+    """All state, guarded by one lock.
 
-    def __init__(self, fleet, region, secret_id, secret_key, backend):
+    ``clock`` (monotonic seconds), ``wall`` (Unix time) and ``sleep`` are the emulator's only sources
+    of time: unit tests pass a fake clock and drive the API in-process through ``call()``.
+    """
+
+    def __init__(self, fleet, region, secret_id, secret_key, backend, clock=time.monotonic, wall=time.time, sleep=time.sleep):
         self.lock = threading.Lock()
         self.region = region
         self.start_fleet = fleet
         self.backend = backend
+        self.clock, self.wall, self.sleep = clock, wall, sleep
         self.server_info = {}
         self.journal = Journal()
         self.history = Journal()  # instance state changes: the same numbering rules as the journal
         self.faults = Faults(SCHEMAS)
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(clock)
         self._cli_credentials = (secret_id, secret_key)
         self.credentials = self.service = None
         self.load(fleet)
 
     def _build(self, fleet, backend, faults, on_state=None):
-        service = Lighthouse(Store(), Engine(on_state=on_state), Settings(fleets.settings_of(fleet)), backend, faults, IdFactory())
+        engine = Engine(self.clock, self.wall, on_state)
+        service = Lighthouse(Store(), engine, Settings(fleets.settings_of(fleet)), backend, faults, IdFactory())
         fleets.seed(service, fleet, self.region)
         return fleets.credentials(fleet, *self._cli_credentials), service
 
@@ -94,15 +100,30 @@ class Emulator:
     # ---- the API
 
     def api(self, request):
-        """Answer one API request: the JSON body to send, or DROP."""
-        request_id = str(uuid.uuid4())
+        """Answer one signed HTTP API request: the JSON body to send, or DROP."""
         headers = request.headers
-        entry = {'seq': None, 'time': time.time(), 'action': headers.get('X-TC-Action'), 'region': headers.get('X-TC-Region'),
-                 'params': _params_or_none(request), 'secret_id': secret_id_of(headers), 'request_id': request_id,
-                 'error_code': None, 'error_message': None, 'fault': None}
+        entry = self._entry(headers.get('X-TC-Action'), headers.get('X-TC-Region'), _params_or_none(request), secret_id_of(headers))
+        return self._answer(entry, lambda: self._handle(request, entry))
+
+    def call(self, action, region, params, secret_id):
+        """Answer one API call made in-process (no HTTP, no signature): the same pipeline from the common checks on."""
+        entry = self._entry(action, region, params, secret_id)
+
+        def handle():
+            _check_common(action, API_VERSION, region)
+            return self.dispatch(entry, params)
+        return self._answer(entry, handle)
+
+    def _entry(self, action, region, params, secret_id):
+        return {'seq': None, 'time': self.wall(), 'action': action, 'region': region, 'params': params, 'secret_id': secret_id,
+                'request_id': str(uuid.uuid4()), 'error_code': None, 'error_message': None, 'fault': None, 'handled': False}
+
+    def _answer(self, entry, handle):
+        """Run ``handle()`` for the journal ``entry``: ``{"Response": ...}`` with the answer or the error, or DROP."""
+        request_id = entry['request_id']
         body = None
         try:
-            body = dict(self._handle(request, entry), RequestId=request_id)
+            body = dict(handle(), RequestId=request_id)
         except Dropped:
             pass
         except Exception as error:
@@ -117,24 +138,34 @@ class Emulator:
         return DROP if entry['fault'] == 'drop' else {'Response': body}
 
     def _handle(self, request, entry):
-        action, region = entry['action'], entry['region']
         with self.lock:
-            entry['secret_id'] = verify(request, self.credentials, time.time())
-            _check_common(action, request.headers.get('X-TC-Version'), region)
+            entry['secret_id'] = verify(request, self.credentials, self.wall())
+            _check_common(entry['action'], request.headers.get('X-TC-Version'), entry['region'])
             params = decode(request.method, request.query, request.body)
+        return self.dispatch(entry, params, request.method == 'GET')
+
+    def dispatch(self, entry, params, from_query=False):
+        """The pipeline after the signature and the common checks: rate limit, injected fault, action."""
+        action = entry['action']
+        with self.lock:
             self.limiter.check(entry['secret_id'], action, self.service.settings['rate_limits'][action])
             fault = self.faults.take(action, ids_in(params), REQUEST_KINDS)
         if fault:
             entry['fault'] = fault['kind']
-            if fault['kind'] == 'error':
+            if fault['kind'] == 'error' and not fault['processed']:
                 raise ApiError(fault['code'], fault['message'])
             if fault['kind'] == 'delay':
-                time.sleep(fault['seconds'])
+                self.sleep(fault['seconds'])
             if fault['kind'] == 'drop' and not fault['processed']:
                 raise Dropped()
         with self.lock:
             self.service.engine.advance()
-            return self.service.call(action, region, params, entry['request_id'], request.method == 'GET')
+            answer = self.service.call(action, entry['region'], params, entry['request_id'], from_query)
+            entry['handled'] = True  # the action ran and changed what it changes, whatever the caller is told
+        if fault and fault['kind'] == 'error':
+            # Handled, then answered with the error: the change took effect although the caller is told otherwise.
+            raise ApiError(fault['code'], fault['message'])
+        return answer
 
     # ---- the control API
 

@@ -1,7 +1,9 @@
 """Fleet files: loading them and seeding instances, disks and snapshots from them (see README.md)."""
 
+import calendar
 import ipaddress
 import json
+import time
 
 from .actions import POWER, REGION_NAMES
 from .model import Resource, is_valid_id, iso
@@ -17,10 +19,13 @@ FAKE_PUBLIC_IP = ipaddress.ip_address('198.18.0.2')  # RFC 2544 benchmarking ran
 
 TOP_KEYS = {'region', 'credentials', 'instances'} | set(DEFAULTS)
 CREDENTIAL_KEYS = {'secret_id', 'secret_key', 'token'}
+# The seeded latest operation of an instance or snapshot, when given: field name in the fleet -> API field.
+OPERATION_KEYS = {'latest_operation': 'LatestOperation', 'latest_operation_state': 'LatestOperationState',
+                  'latest_operation_request_id': 'LatestOperationRequestId'}
 INSTANCE_KEYS = {'name', 'instance_id', 'region', 'zone', 'state', 'bundle_id', 'blueprint_id', 'cpu', 'memory',
-                 'os_name', 'tags', 'private_addresses', 'public_addresses', 'system_disk', 'snapshots', 'data_disks'}
+                 'os_name', 'tags', 'private_addresses', 'public_addresses', 'system_disk', 'snapshots', 'data_disks'} | set(OPERATION_KEYS)
 DISK_KEYS = {'disk_id', 'name', 'size', 'type', 'tags', 'snapshots'}
-SNAPSHOT_KEYS = {'snapshot_id', 'name', 'state', 'disk_size', 'tags'}
+SNAPSHOT_KEYS = {'snapshot_id', 'name', 'state', 'disk_size', 'tags', 'created_time'} | set(OPERATION_KEYS)
 INSTANCE_STATES = ('PENDING', 'LAUNCH_FAILED', 'RUNNING', 'STOPPED', 'STARTING', 'STOPPING', 'REBOOTING', 'SHUTDOWN',
                    'TERMINATING', 'DELETING', 'FREEZING', 'ENTER_RESCUE_MODE', 'RESCUE_MODE', 'EXIT_RESCUE_MODE')
 # Seeded instances in these states run the matching operation, so that they settle.
@@ -87,6 +92,27 @@ def _choose(spec, key, kind, ids, where):
         raise ValueError('%s.%s: %r is not a valid %s ID' % (where, key, value, kind))
     ids.reserve(value)
     return value
+
+
+def _operation(spec, where):
+    """The latest-operation fields a spec sets (strings), as API fields."""
+    fields = {}
+    for key, field in OPERATION_KEYS.items():
+        if key in spec:
+            if not isinstance(spec[key], str):
+                raise ValueError('%s.%s must be a string' % (where, key))
+            fields[field] = spec[key]
+    return fields
+
+
+def _created(spec, default, where):
+    """The Unix time of a spec's ``created_time`` (YYYY-MM-DDThh:mm:ssZ), or ``default``."""
+    if 'created_time' not in spec:
+        return default
+    try:
+        return calendar.timegm(time.strptime(spec['created_time'], '%Y-%m-%dT%H:%M:%SZ'))
+    except (TypeError, ValueError):
+        raise ValueError('%s.created_time must look like 2025-01-01T00:00:00Z, not %r' % (where, spec['created_time'])) from None
 
 
 def _one_of(value, allowed, where):
@@ -157,6 +183,7 @@ def _seed_instance(service, index, spec, default_region):
         'InitInvocationId': '',
         'InstanceViolationDetail': {'Source': '', 'State': '', 'Reason': '', 'Content': ''},
     }, created)
+    instance.fields.update(_operation(spec, where))
     service.store.add(instance)
     disks = [(disk, spec.get('snapshots', [{'name': 'baseline'}]), where)]
     for number, data_spec in enumerate(spec.get('data_disks', [])):
@@ -210,10 +237,12 @@ def _seed_snapshot(service, disk, spec, created, where):
     check_keys(spec, SNAPSHOT_KEYS, where)
     state = _one_of(spec.get('state', 'NORMAL'), ('NORMAL', 'CREATING'), where + '.state')
     snapshot_id = _choose(spec, 'snapshot_id', 'snapshot', service.ids, where)
+    created = _created(spec, created, where)
     snapshot = service.new_snapshot(disk, spec.get('name', 'baseline'), _tags(spec, where), created, snapshot_id, spec.get('disk_size'))
     request_id = service.ids.new_uuid()
     if state == 'CREATING':
         service.run('CreateInstanceSnapshot', request_id, [Owner(snapshot, 'CreateInstanceSnapshot', 0)], [service.snapshot_phase(snapshot)])
     else:
         snapshot.fields.update(LatestOperation='CreateInstanceSnapshot', LatestOperationState='SUCCESS', LatestOperationRequestId=request_id)
+        snapshot.fields.update(_operation(spec, where))
         service.backend.on_snapshot_created(snapshot.id, disk.id)

@@ -68,6 +68,7 @@ class Resource:
         self.created = created  # Unix time, for the creation-time order
         self.parent = parent  # the disk a snapshot was taken of
         self.progress = ()  # (start, end) on the monotonic clock while a phase of an operation runs
+        self.stale = ()  # (until, fields): what Describe* shows until then, on the monotonic clock (Settings describe_lag)
 
     @property
     def id(self):
@@ -81,6 +82,12 @@ class Resource:
             start, end = self.progress
             fields['Percent'] = min(99, int(100 * (now - start) / (end - start))) if end > start else 99
         return fields
+
+    def described(self, now):
+        """What Describe* shows: the fields from before a recent call while its lag lasts, else ``render(now)``."""
+        if self.stale and now < self.stale[0]:
+            return copy.deepcopy(self.stale[1])
+        return self.render(now)
 
 
 class Store:

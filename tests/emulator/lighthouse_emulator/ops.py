@@ -38,8 +38,9 @@ class Operation:
 class Engine:
     """Runs operations; all methods are called with the emulator's lock held."""
 
-    def __init__(self, clock=time.monotonic, on_state=None):
-        self.clock = clock
+    def __init__(self, clock=time.monotonic, wall=time.time, on_state=None):
+        self.clock = clock  # monotonic seconds: when phases end
+        self.wall = wall  # Unix time: what the API shows (created and started times, history)
         self.on_state = on_state  # called with one history entry (a dict) per instance state change
         self._due = []
         self._order = itertools.count()
@@ -91,7 +92,7 @@ class Engine:
         previous = resource.fields.get('InstanceState')
         resource.fields.update(fields)
         if self.on_state and resource.kind == 'instance' and fields.get('InstanceState', previous) != previous:
-            self.on_state({'seq': None, 'time': time.time() - (self.clock() - at), 'instance_id': resource.id, 'region': resource.region,
+            self.on_state({'seq': None, 'time': self.wall() - (self.clock() - at), 'instance_id': resource.id, 'region': resource.region,
                            'state': fields['InstanceState'], 'previous': previous,
                            'operation': resource.fields.get('LatestOperation'), 'request_id': operation.request_id})
 

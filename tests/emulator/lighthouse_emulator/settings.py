@@ -23,14 +23,31 @@ DEFAULTS = {
     },
     # Snapshots allowed in a region: this many per instance in that region.
     'snapshot_quota_per_instance': 2,
+    # Eventual consistency: for this many emulated seconds after a call, Describe* still shows the resources
+    # the call changed as they were before it (real seconds = describe_lag * time_scale).
+    'describe_lag': 0.0,
+    # Actions refused on one resource whatever its state (as a CAM policy may): {resource id: {action: error code}}.
+    # The action is the API action (ApplyInstanceSnapshot for a rollback); the denied-action lists show the refusal too.
+    'refusals': {},
     'behaviour': {
         # After ApplyInstanceSnapshot on a RUNNING instance: False leaves it STOPPED, True starts it again.
         'start_after_rollback': False,
         # Instance.LatestOperation after a rollback (and the instance's denied-action name for it).
         'rollback_operation_name': 'ApplyInstanceSnapshot',
+        # The name filters (instance-name, disk-name, snapshot-name): 'exact', or 'substring' (a value matches
+        # every name containing it, as the fuzzy name filters of some Tencent Cloud APIs do).
+        'name_filter': 'exact',
+        # Unknown ids in DescribeSnapshots (and DescribeSnapshotsDeniedActions), which the API reference leaves open:
+        # 'omit' leaves them out of the answer, 'error' refuses the call with ResourceNotFound.SnapshotIdNotFound.
+        'unknown_snapshot_ids': 'omit',
+        # Whether DescribeInstancesDeniedActions lists a used-up snapshot quota under CreateInstanceSnapshot; when
+        # false, only CreateInstanceSnapshot itself refuses it.
+        'quota_in_denied_actions': True,
     },
 }
 ROLLBACK_NAMES = ('ApplyInstanceSnapshot', 'RollbackInstanceSnapshot')
+NAME_FILTERS = ('exact', 'substring')
+UNKNOWN_ID_READINGS = ('omit', 'error')
 
 
 def _number(value, minimum, what):
@@ -50,6 +67,12 @@ def _check_behaviour(name, value):
         raise ValueError('behaviour.start_after_rollback must be true or false')
     if name == 'rollback_operation_name' and value not in ROLLBACK_NAMES:
         raise ValueError('behaviour.rollback_operation_name must be one of %s' % ', '.join(ROLLBACK_NAMES))
+    if name == 'name_filter' and value not in NAME_FILTERS:
+        raise ValueError('behaviour.name_filter must be one of %s' % ', '.join(NAME_FILTERS))
+    if name == 'unknown_snapshot_ids' and value not in UNKNOWN_ID_READINGS:
+        raise ValueError('behaviour.unknown_snapshot_ids must be one of %s' % ', '.join(UNKNOWN_ID_READINGS))
+    if name == 'quota_in_denied_actions' and not isinstance(value, bool):
+        raise ValueError('behaviour.quota_in_denied_actions must be true or false')
     return value
 
 
@@ -59,6 +82,17 @@ _ENTRY_CHECKS = {
     'rate_limits': lambda name, value: _integer(value, 0, 'rate_limits.' + name),
     'behaviour': _check_behaviour,
 }
+
+
+def _refusals(value):
+    """A valid ``refusals`` setting (it replaces the previous one whole), or ValueError."""
+    if not isinstance(value, dict) or not all(isinstance(actions, dict) for actions in value.values()):
+        raise ValueError('refusals must map resource ids to {action: error code}')
+    for actions in value.values():
+        for action, code in actions.items():
+            if action not in DEFAULTS['rate_limits'] or not isinstance(code, str):
+                raise ValueError('refusals: %r is not an action with an error code' % action)
+    return copy.deepcopy(value)
 
 
 class Settings:
@@ -74,10 +108,12 @@ class Settings:
         for key, value in changes.items():
             if key not in DEFAULTS:
                 raise ValueError('unknown setting %r' % key)
-            if key == 'time_scale':
+            if key in ('time_scale', 'describe_lag'):
                 values[key] = _number(value, 0, key)
             elif key == 'snapshot_quota_per_instance':
                 values[key] = _integer(value, 0, key)
+            elif key == 'refusals':
+                values[key] = _refusals(value)
             else:
                 if not isinstance(value, dict):
                     raise ValueError('%s must be a mapping' % key)
@@ -90,6 +126,10 @@ class Settings:
     def seconds(self, duration):
         """Real seconds of the phase ``duration`` (a key of ``durations``)."""
         return self.values['durations'][duration] * self.values['time_scale']
+
+    def lag(self):
+        """Real seconds during which Describe* shows the resources a call changed as they were before it."""
+        return self.values['describe_lag'] * self.values['time_scale']
 
     def __getitem__(self, key):
         return self.values[key]

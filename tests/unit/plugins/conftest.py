@@ -10,6 +10,11 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _client
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import Client
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import REGION, EmulatedCloud
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
 
 ENV_VARS = ('TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SECURITY_TOKEN', 'TENCENTCLOUD_TOKEN',
@@ -39,3 +44,28 @@ def run_module(capsys, clean_env):
                 main()
         return json.loads(capsys.readouterr().out)
     return run
+
+
+@pytest.fixture
+def cloud(monkeypatch, clock):
+    """An empty emulated Lighthouse (see emulated.py) that every module run talks to, on the FakeClock.
+
+    Modules read the time only through LighthouseModule's clock, sleep and random: the FakeClock, its
+    sleep, and a jitter fixed at the top of its range. Their Client is the real one, built by connect().
+    """
+    emulated = EmulatedCloud(clock)
+    monkeypatch.setattr(LighthouseModule, 'clock', staticmethod(clock))
+    monkeypatch.setattr(LighthouseModule, 'sleep', staticmethod(clock.sleep))
+    monkeypatch.setattr(LighthouseModule, 'random', staticmethod(lambda: 1.0))
+    monkeypatch.setattr(_client, 'LighthouseClient', emulated.sdk_client)
+    return emulated
+
+
+class _Credential:
+    secret_id = 'AKIDUNITTEST'
+
+
+@pytest.fixture
+def client(cloud, clock):
+    """A real Client (and Retry, on the FakeClock) whose SDK client is the emulated cloud's, for helpers that take a client."""
+    return Client(cloud.sdk_client(_Credential(), REGION, None), REGION, Retry(sleep=clock.sleep, rand=lambda: 1.0))

@@ -83,14 +83,3 @@ def instance(number, **fields):
     resource.update(fields)
     return resource
 
-
-class Timeline(FakeApi):
-    """A FakeApi whose resources change: each call serves the next of `moments` (dicts of sets), the last forever."""
-
-    def __init__(self, *moments, region='ap-guangzhou'):
-        super().__init__(region)
-        self.moments = list(moments)
-
-    def call(self, action, params=None):
-        self.sets = self.moments.pop(0) if len(self.moments) > 1 else self.moments[0]
-        return super().call(action, params)

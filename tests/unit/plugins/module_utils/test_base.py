@@ -9,8 +9,9 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _base
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import NoopWaiter, Waiter
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, WaitTimeoutError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
 
 SECRET_KEY = 'unit-test-secret-key-0123456789'
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': SECRET_KEY, 'region': 'ap-guangzhou'}
@@ -32,7 +33,7 @@ def module_running(work, failure='do things', wait=False, **ids):
 def test_shared_options_and_their_defaults(clean_env):
     params = build(dict(name='x')).params
     assert params == dict(name='x', secret_id=None, secret_key=None, security_token=None, region=None, endpoint=None,
-                          validate_certs=True, api_timeout=30)
+                          validate_certs=True, allow_plain_http=False, api_timeout=30)
 
 
 def test_wait_options_are_added_on_request(clean_env):
@@ -70,14 +71,115 @@ def test_client_is_built_once_from_the_options_with_the_run_deadline(clean_env):
     assert (module.client.region, module.client.deadline) == ('ap-guangzhou', module.deadline)
 
 
-@pytest.mark.parametrize('args, check_mode, waiter', [
-    ({}, False, Waiter),
-    ({}, True, NoopWaiter),
-    ({'wait': False}, False, NoopWaiter),
+@pytest.mark.parametrize('args, check_mode, waits', [
+    ({}, False, True),
+    ({}, True, False),
+    ({'wait': False}, False, False),
 ])
-def test_waiter_is_a_noop_in_check_mode_and_without_wait(clean_env, args, check_mode, waiter):
+def test_waits_for_outcomes_only_outside_check_mode_and_with_wait(clean_env, args, check_mode, waits):
     module = build(dict(args, _ansible_check_mode=check_mode), wait=True, supports_check_mode=True)
-    assert isinstance(module.waiter, waiter)
+    assert module.waits is waits
+
+
+@pytest.fixture
+def on_clock(clean_env, monkeypatch, clock):
+    """LighthouseModule reads time and sleeps on the FakeClock; jitter is at the top of its range."""
+    monkeypatch.setattr(LighthouseModule, 'clock', clock)
+    monkeypatch.setattr(LighthouseModule, 'sleep', clock.sleep)
+    monkeypatch.setattr(LighthouseModule, 'random', staticmethod(lambda: 1.0))
+    return clock
+
+
+def test_the_run_s_deadline_retry_and_waiter_share_the_injected_clock(on_clock):
+    module = build(dict(ARGS, wait_timeout=60), wait=True)
+    assert module.retry.backoff(1, module.deadline) is True
+    module.waiter.wait('something', Scripted((PENDING, 'busy'), (DONE, 'ready')), module.deadline, str)
+    assert on_clock.sleeps == [0.5, 0.25]
+    assert module.deadline.remaining() == 59.25
+    assert module.elapsed() == 0.75
+
+
+def busy_refusal(request_id='req-busy'):
+    return LighthouseError('UnsupportedOperation.LatestOperationUnfinished', 'busy', request_id)
+
+
+class Sender:
+    """A send() that records its requests and raises the errors queued for them (request -> list of errors)."""
+
+    def __init__(self, **errors):
+        self.errors = errors
+        self.sent = []
+
+    def __call__(self, request):
+        queued = self.errors.get(request) or []
+        if queued:
+            raise queued.pop(0)
+        self.sent.append(request)
+
+
+def settle_and_send(module, probe, sender, plan=lambda view: view, view=None):
+    return module.settle_and_send('the things to settle', probe, plan, sender, str, view)
+
+
+def test_settle_and_send_waits_for_the_resources_then_sends_what_the_plan_needs(on_clock):
+    module = build(ARGS, wait=True)
+    probe, sender = Scripted((PENDING, ['a']), (DONE, ['a', 'b'])), Sender()
+    assert settle_and_send(module, probe, sender) == ['a', 'b']
+    assert (probe.calls, sender.sent, on_clock.sleeps) == (2, ['a', 'b'], [0.25])
+    assert module.result['changed'] is True
+
+
+def test_settle_and_send_plans_from_a_view_just_seen_without_looking_again(on_clock):
+    module = build(ARGS, wait=True)
+    probe, sender = Scripted((DONE, ['x'])), Sender()
+    settle_and_send(module, probe, sender, view=['a'])
+    assert (probe.calls, sender.sent) == (0, ['a'])
+
+
+def test_settle_and_send_sends_nothing_in_check_mode(on_clock):
+    module = build(dict(ARGS, _ansible_check_mode=True), wait=True, supports_check_mode=True)
+    sender = Sender()
+    assert settle_and_send(module, Scripted((DONE, ['a'])), sender) == ['a']
+    assert sender.sent == [] and 'changed' not in module.result
+
+
+def test_a_busy_refusal_is_planned_again_after_a_pause_not_repeated(on_clock):
+    module = build(ARGS, wait=True)
+    # 'a' went through, 'b' was refused; looking again finds only 'b' still needed.
+    probe, sender = Scripted((DONE, ['a', 'b']), (DONE, ['b'])), Sender(b=[busy_refusal()])
+    assert settle_and_send(module, probe, sender) == ['b']
+    assert (sender.sent, on_clock.sleeps) == (['a', 'b'], [0.5])
+
+
+def test_a_busy_refusal_needs_nothing_more_when_another_client_got_there(on_clock):
+    module = build(ARGS, wait=True)
+    probe, sender = Scripted((DONE, ['a']), (DONE, [])), Sender(a=[busy_refusal()])
+    assert settle_and_send(module, probe, sender) == []
+    assert sender.sent == [] and 'changed' not in module.result
+
+
+def test_settle_and_send_raises_other_errors_at_once(on_clock):
+    module = build(ARGS, wait=True)
+    error = LighthouseError('ResourceNotFound.InstanceIdNotFound', 'gone', 'req-1')
+    with pytest.raises(LighthouseError) as caught:
+        settle_and_send(module, Scripted((DONE, ['a'])), Sender(a=[error]))
+    assert caught.value is error and on_clock.sleeps == []
+
+
+def test_a_busy_refusal_whose_pause_would_pass_the_deadline_is_raised(on_clock):
+    module = build(dict(ARGS, wait_timeout=1), wait=True)
+    refusals = [busy_refusal('req-%d' % number) for number in range(5)]
+    with pytest.raises(LighthouseError) as caught:
+        settle_and_send(module, Scripted((DONE, ['a'])), Sender(a=refusals))
+    # The first pause (0.5 s) fits in the 1 s deadline, the second (1 s) would not.
+    assert (caught.value.request_id, on_clock.sleeps) == ('req-1', [0.5])
+
+
+def test_settle_and_send_fails_when_the_resources_never_settle(on_clock):
+    module = build(dict(ARGS, wait_timeout=2), wait=True)
+    with pytest.raises(WaitTimeoutError) as caught:
+        settle_and_send(module, Scripted((PENDING, 'still busy')), Sender())
+    assert caught.value.message == 'timed out after 2s waiting for the things to settle; last seen: still busy'
 
 
 def test_success_exits_with_the_result_elapsed_and_unchanged(run_module):
@@ -161,3 +263,86 @@ def test_missing_sdk_is_reported_not_raised(run_module, monkeypatch):
     result = run_module(module_running(lambda module: {}), ARGS)
     assert result['failed'] is True
     assert 'tencentcloud-sdk-python-lighthouse' in result['msg']
+
+
+# ---- a change whose answer was lost is reconciled with what the resources show
+
+def lost_answer(request_id=None):
+    return LighthouseError('ClientNetworkError', 'Read timed out.', request_id, 'StopInstances')
+
+
+class Adopter:
+    """adopt(): says yes once it has been asked `after` times; records what it was asked."""
+
+    def __init__(self, after=None):
+        self.after = after
+        self.asked = []
+
+    def __call__(self, request, before, view):
+        self.asked.append((request, before, view))
+        return self.after is not None and len(self.asked) >= self.after
+
+
+def test_a_lost_answer_whose_change_shows_is_adopted_not_resent(on_clock):
+    module = build(ARGS, wait=True)
+    sender, adopt = Sender(a=[lost_answer()]), Adopter(after=2)
+    # Planned from ['a']; the first look shows nothing yet, the second shows the change.
+    probe = Scripted((DONE, ['a']), (DONE, ['a']), (DONE, []))
+    assert module.settle_and_send('the things to settle', probe, lambda view: view, sender, str, adopt=adopt) == []
+    assert sender.sent == [] and module.result['changed'] is True
+    assert [(request, before) for request, before, view in adopt.asked] == [('a', ['a']), ('a', ['a'])]
+    assert on_clock.sleeps == [0.25]
+
+
+def test_a_lost_answer_whose_change_never_shows_is_sent_again_after_the_grace(on_clock):
+    module = build(ARGS, wait=True)
+    sender = Sender(a=[lost_answer()])
+    module.settle_and_send('the things to settle', Scripted((DONE, ['a'])), lambda view: view, sender, str, adopt=Adopter())
+    assert sender.sent == ['a']
+    assert sum(on_clock.sleeps) == _base.RECONCILE_GRACE and set(on_clock.sleeps) == {0.25}
+
+
+def test_a_lost_answer_unresolved_at_the_deadline_fails_saying_the_change_may_have_been_made(on_clock):
+    module = build(dict(ARGS, wait_timeout=2), wait=True)
+    with pytest.raises(LighthouseError) as caught:
+        module.settle_and_send('the things to settle', Scripted((DONE, ['a'])), lambda view: view, Sender(a=[lost_answer('req-9')]),
+                               str, adopt=Adopter())
+    assert caught.value.message == ('StopInstances may have taken effect: its outcome is unknown after ClientNetworkError (Read timed out.), '
+                                    'and its resources showed no sign of it before the deadline')
+    assert (caught.value.code, caught.value.request_id) == ('ClientNetworkError', 'req-9')
+    assert module.result['changed'] is True
+
+
+def test_a_lost_answer_whose_resources_never_settle_fails_saying_the_change_may_have_been_made(on_clock):
+    module = build(dict(ARGS, wait_timeout=3), wait=True)
+    probe = Scripted((DONE, ['a']), (PENDING, 'busy with something'))
+    with pytest.raises(LighthouseError) as caught:
+        module.settle_and_send('the things to settle', probe, lambda view: view, Sender(a=[lost_answer()]), str, adopt=Adopter())
+    assert caught.value.message.startswith('StopInstances may have taken effect: its outcome is unknown after ClientNetworkError')
+    assert caught.value.message.endswith('timed out after 3s waiting for the things to settle; last seen: busy with something')
+    assert module.result['changed'] is True
+
+
+@pytest.mark.parametrize('error', [lost_answer(), LighthouseError('InvalidResponse', 'unexpected answer', None, 'StopInstances')])
+def test_without_adopt_an_unsure_change_fails_as_it_came(on_clock, error):
+    module = build(ARGS, wait=True)
+    with pytest.raises(LighthouseError) as caught:
+        settle_and_send(module, Scripted((DONE, ['a'])), Sender(a=[error]))
+    assert caught.value is error
+    assert 'changed' not in module.result
+
+
+def test_validate_certs_false_warns(run_module):
+    # Checked in this order: AnsibleModule keeps its warnings for the life of the process.
+    assert 'validate_certs' not in str(run_module(module_running(lambda module: {}), ARGS).get('warnings'))
+    result = run_module(module_running(lambda module: {}), dict(ARGS, validate_certs=False))
+    assert 'validate_certs is false: the identity of the HTTPS endpoint is not checked' in str(result['warnings'])
+
+
+def test_a_failure_cuts_overlong_ids_in_its_result(run_module):
+    def work(module):
+        raise LighthouseError('InvalidParameterValue.InstanceIdMalformed', 'malformed')
+
+    result = run_module(module_running(work, instance_id='i' * 100000, instance_ids=['lhins-00000001', 'j' * 500]), ARGS)
+    assert result['instance_id'] == 'i' * 80 + '... (100000 characters)'
+    assert result['instance_ids'] == ['lhins-00000001', 'j' * 80 + '... (500 characters)']

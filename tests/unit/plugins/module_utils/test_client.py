@@ -44,6 +44,34 @@ def test_parse_endpoint_rejects_what_the_sdk_cannot_use(endpoint):
     assert repr(endpoint) in caught.value.message
 
 
+@pytest.mark.parametrize('endpoint', ['http://lighthouse.example.com', 'http://10.0.0.1:8080', 'http://[2001:db8::1]', 'http://localhost.example.com'])
+def test_plain_http_to_another_machine_is_refused_unless_allowed(endpoint):
+    with pytest.raises(LighthouseError) as caught:
+        parse_endpoint(endpoint)
+    assert caught.value.code == 'ClientError'
+    assert caught.value.message.startswith('endpoint %r is plain http to a host that is not on this machine' % endpoint)
+    assert 'allow_plain_http: true' in caught.value.message
+    assert parse_endpoint(endpoint, allow_plain_http=True)[0] == 'http'
+
+
+@pytest.mark.parametrize('endpoint', ['http://127.0.0.1:8080', 'http://127.3.4.5', 'http://localhost:9', 'http://LOCALHOST', 'http://[::1]:8080'])
+def test_plain_http_to_this_machine_is_allowed(endpoint):
+    assert parse_endpoint(endpoint)[0] == 'http'
+
+
+def test_a_long_endpoint_is_cut_in_the_message():
+    with pytest.raises(LighthouseError) as caught:
+        parse_endpoint('ftp://' + 'x' * 100000)
+    assert len(caught.value.message) < 200
+    assert '(100008 characters)' in caught.value.message
+
+
+def test_a_bad_port_is_refused():
+    with pytest.raises(LighthouseError) as caught:
+        parse_endpoint('https://host:http')
+    assert caught.value.code == 'ClientError'
+
+
 @pytest.mark.parametrize('extra, protocol, host, certification', [
     ({}, 'https', 'lighthouse.tencentcloudapi.com', None),
     ({'endpoint': 'http://127.0.0.1:8080'}, 'http', '127.0.0.1:8080', None),
@@ -220,18 +248,7 @@ class ScriptedSdk:
         return outcome
 
 
-def test_busy_call_is_settled_and_repeated_within_the_client_deadline():
-    clock = FakeClock()
-    sdk = ScriptedSdk(TencentCloudSDKException('UnsupportedOperation.LatestOperationUnfinished', 'busy', 'req-b'),
-                      {'Response': {'RequestId': 'req-5'}})
-    client = Client(sdk, 'ap-guangzhou', Retry(sleep=clock.sleep), Deadline(60, clock))
-    settled = []
-    assert client.call('StartInstances', {'InstanceIds': ['lhins-aaaaaaaa']}, settle=settled.append) == {'RequestId': 'req-5'}
-    assert [(err.code, err.request_id) for err in settled] == [('UnsupportedOperation.LatestOperationUnfinished', 'req-b')]
-    assert len(sdk.calls) == 2
-
-
-def test_busy_call_without_settle_fails_at_once():
+def test_busy_refusal_is_raised_at_once_for_the_module_to_plan_again():
     sdk = ScriptedSdk(TencentCloudSDKException('UnsupportedOperation.DiskBusy', 'busy', 'req-b'))
     with pytest.raises(LighthouseError) as caught:
         Client(sdk, 'ap-guangzhou').call('ApplyInstanceSnapshot', {})

@@ -15,6 +15,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors im
     OperationFailedError,
     WaitTimeoutError,
     classify,
+    short,
 )
 
 
@@ -78,3 +79,13 @@ def test_operation_failed_keeps_the_operation_request_id():
     err = OperationFailedError('StopInstances on lhins-aaaaaaaa', 'latest_operation_state=FAILED', 'req-9')
     assert (err.code, err.request_id) == ('OperationFailed', 'req-9')
     assert err.message == 'StopInstances on lhins-aaaaaaaa failed: latest_operation_state=FAILED'
+
+
+@pytest.mark.parametrize('value, text', [
+    ('lhins-00000001', 'lhins-00000001'),
+    ('x' * 80, 'x' * 80),
+    ('x' * 81, 'x' * 80 + '... (81 characters)'),
+    (None, 'None'),
+])
+def test_short_cuts_long_inputs_showing_their_length(value, text):
+    assert short(value) == text

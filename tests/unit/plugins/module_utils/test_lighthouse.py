@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, OperationFailedError, WaitTimeoutError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
-    DISK,
     INSTANCE,
     SNAPSHOT,
     api_filters,
     check_ids,
     chunks,
-    describe_disks,
+    describe,
     describe_instances,
     describe_snapshots,
     get_instance,
@@ -26,16 +25,12 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     settled,
     snake_case,
     snapshots_of_disk,
-    wait_operation,
+    state_of,
+    states_of,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING, Deadline, NoopWaiter, Waiter
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeApi, Timeline, instance
-
-
-def snapshot(number, **fields):
-    resource = {'SnapshotId': 'lhsnap-%08d' % number, 'DiskId': 'lhdisk-00000001', 'SnapshotState': 'NORMAL', 'Percent': 100}
-    resource.update(fields)
-    return resource
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
 
 
 @pytest.mark.parametrize('name, expected', [
@@ -95,7 +90,6 @@ def test_chunks(items, size, expected):
 @pytest.mark.parametrize('kind, ids', [
     (INSTANCE, ['lhins-k31c771o', 'lhins-00000001']),
     (SNAPSHOT, ['lhsnap-nv6aqcv6']),
-    (DISK, ['lhdisk-f71kc5bh']),
     (INSTANCE, []),
 ])
 def test_check_ids_accepts_well_formed_ids(kind, ids):
@@ -109,13 +103,20 @@ def test_check_ids_accepts_well_formed_ids(kind, ids):
     (INSTANCE, ' lhins-k31c771o', 'InvalidParameterValue.InstanceIdMalformed'),
     (INSTANCE, 'lhins-k31c771o\n', 'InvalidParameterValue.InstanceIdMalformed'),
     (SNAPSHOT, 'snapshot-1', 'InvalidParameterValue.SnapshotIdMalformed'),
-    (DISK, '', 'InvalidParameterValue.InvalidDiskIdMalformed'),
+    (SNAPSHOT, '', 'InvalidParameterValue.SnapshotIdMalformed'),
 ])
 def test_check_ids_names_the_malformed_ones(kind, bad, code):
     with pytest.raises(LighthouseError) as caught:
         check_ids(kind, ['%s-00000001' % kind.prefix, bad])
     assert caught.value.code == code
     assert caught.value.message.startswith('malformed %s id(s): %r ' % (kind.noun, bad))
+
+
+def test_a_long_malformed_id_is_cut_in_the_message():
+    with pytest.raises(LighthouseError) as caught:
+        check_ids(INSTANCE, ['lhins-' + 'a' * 100000])
+    assert len(caught.value.message) < 200
+    assert '(100008 characters)' in caught.value.message
 
 
 def test_api_filters_builds_the_api_shape():
@@ -138,88 +139,89 @@ def test_api_filters_enforces_the_limits_locally(filters, max_values, fragment):
     assert fragment in caught.value.message
 
 
-def test_paginate_reads_every_page():
-    api = FakeApi(InstanceSet=[instance(number) for number in range(1, 206)])
-    items = paginate(api, 'DescribeInstances', 'InstanceSet', {})
+def test_paginate_reads_every_page(cloud, client):
+    cloud.seed(*[instance(number) for number in range(1, 206)])
+    items = paginate(client, 'DescribeInstances', 'InstanceSet', {})
     assert [item['InstanceId'] for item in items] == ['lhins-%08d' % number for number in range(1, 206)]
-    assert [(params['Offset'], params['Limit']) for _action, params in api.calls] == [(0, 100), (100, 100), (200, 100)]
+    assert [(params['Offset'], params['Limit']) for _action, params in cloud.calls()] == [(0, 100), (100, 100), (200, 100)]
 
 
 def test_paginate_stops_on_an_empty_page_even_if_the_total_is_wrong():
-    class Liar(FakeApi):
-        def call(self, action, params=None):
-            return dict(super().call(action, params), TotalCount=1000)
+    class Liar:
+        """A client whose answers claim 1000 instances but list one."""
+        pages = Scripted({'InstanceSet': [{'InstanceId': 'lhins-00000001'}], 'TotalCount': 1000}, {'InstanceSet': [], 'TotalCount': 1000})
 
-    api = Liar(InstanceSet=[instance(1)])
-    assert len(paginate(api, 'DescribeInstances', 'InstanceSet', {})) == 1
-    assert len(api.calls) == 2
+        def call(self, action, params):
+            return self.pages()
+
+    liar = Liar()
+    assert len(paginate(liar, 'DescribeInstances', 'InstanceSet', {})) == 1
+    assert liar.pages.calls == 2
 
 
-def test_describe_all_normalizes():
-    api = FakeApi(InstanceSet=[instance(1)])
-    found = describe_instances(api)
+def test_describe_all_normalizes(cloud, client):
+    cloud.seed(instance(1, tags={'env': 'test'}))
+    found = describe_instances(client)
     assert found[0]['instance_id'] == 'lhins-00000001'
     assert found[0]['system_disk']['disk_id'] == 'lhdisk-00000001'
     assert found[0]['tags'] == {'env': 'test'}
-    assert api.calls == [('DescribeInstances', {'Offset': 0, 'Limit': 100})]
+    assert cloud.calls() == [('DescribeInstances', {'Offset': 0, 'Limit': 100})]
 
 
-def test_describe_by_ids_batches_deduplicates_and_keeps_the_order():
-    api = FakeApi(InstanceSet=[instance(number) for number in range(1, 151)])
+def test_describe_by_ids_batches_deduplicates_and_keeps_the_order(cloud, client):
+    cloud.seed(*[instance(number) for number in range(1, 151)])
     wanted = ['lhins-%08d' % number for number in range(150, 0, -1)] + ['lhins-00000150']
-    found = describe_instances(api, wanted)
+    found = describe_instances(client, wanted)
     assert [item['instance_id'] for item in found] == wanted[:150]
-    assert [len(params['InstanceIds']) for _action, params in api.calls] == [100, 50]
+    assert [len(params['InstanceIds']) for _action, params in cloud.calls()] == [100, 50]
 
 
-def test_describe_by_unknown_id_fails_naming_the_ids_and_region():
-    api = FakeApi(InstanceSet=[instance(1)])
+def test_describe_by_unknown_id_fails_naming_the_ids_and_region(cloud, client):
+    cloud.seed(instance(1))
     with pytest.raises(LighthouseError) as caught:
-        describe_instances(api, ['lhins-00000001', 'lhins-00000002', 'lhins-00000003'])
+        describe(client, INSTANCE, ['lhins-00000001', 'lhins-00000002', 'lhins-00000003'], missing_ok=False)
     assert caught.value.code == 'ResourceNotFound.InstanceIdNotFound'
-    assert caught.value.message == 'instance lhins-00000002, lhins-00000003 not found in region ap-guangzhou'
+    assert 'lhins-00000002' in caught.value.message
 
 
-def test_describe_checks_ids_before_any_call():
-    api = FakeApi()
+def test_describe_checks_ids_before_any_call(cloud, client):
     with pytest.raises(LighthouseError):
-        describe_snapshots(api, ['lhsnap-nv6aqcv6', 'not-an-id'])
-    assert api.calls == []
+        describe_snapshots(client, ['lhsnap-nv6aqcv6', 'not-an-id'])
+    assert cloud.calls() == []
 
 
-def test_describe_by_filters_sends_them():
-    api = FakeApi(DiskSet=[{'DiskId': 'lhdisk-00000001'}])
-    assert describe_disks(api, filters={'disk-usage': 'SYSTEM_DISK'}) == [{'disk_id': 'lhdisk-00000001'}]
-    assert api.calls[0][1]['Filters'] == [{'Name': 'disk-usage', 'Values': ['SYSTEM_DISK']}]
+def test_describe_by_filters_sends_them(cloud, client):
+    cloud.seed(instance(1, snapshots=[snapshot(1)]), instance(2, snapshots=[snapshot(2)]))
+    assert [item['snapshot_id'] for item in describe_snapshots(client, filters={'disk-id': 'lhdisk-00000002'})] == ['lhsnap-00000002']
+    assert cloud.calls()[0][1]['Filters'] == [{'Name': 'disk-id', 'Values': ['lhdisk-00000002']}]
 
 
-def test_describe_refuses_ids_with_filters():
-    api = FakeApi()
+def test_describe_refuses_ids_with_filters(cloud, client):
     with pytest.raises(LighthouseError) as caught:
-        describe_instances(api, ['lhins-00000001'], {'zone': 'ap-guangzhou-3'})
+        describe_instances(client, ['lhins-00000001'], {'zone': 'ap-guangzhou-3'})
     assert caught.value.code == 'InvalidParameter.ParameterConflict'
-    assert api.calls == []
+    assert cloud.calls() == []
 
 
-def test_empty_id_list_asks_for_nothing():
-    api = FakeApi(InstanceSet=[instance(1)])
-    assert describe_instances(api, []) == []
-    assert api.calls == []
+def test_empty_id_list_asks_for_nothing(cloud, client):
+    cloud.seed(instance(1))
+    assert describe_instances(client, []) == []
+    assert cloud.calls() == []
 
 
-def test_get_instance_and_snapshot():
-    api = FakeApi(InstanceSet=[instance(1), instance(2)], SnapshotSet=[snapshot(7, Percent='55')])
-    assert get_instance(api, 'lhins-00000002')['instance_name'] == 'lh-0002'
-    assert get_snapshot(api, 'lhsnap-00000007')['percent'] == 55
+def test_get_instance_and_snapshot(cloud, client):
+    cloud.seed(instance(1), instance(2, snapshots=[snapshot(7)]))
+    assert get_instance(client, 'lhins-00000002')['instance_name'] == 'web-2'
+    assert get_snapshot(client, 'lhsnap-00000007')['percent'] == 100
     with pytest.raises(LighthouseError) as caught:
-        get_snapshot(api, 'lhsnap-00000008')
+        get_snapshot(client, 'lhsnap-00000008')
     assert caught.value.code == 'ResourceNotFound.SnapshotIdNotFound'
 
 
-def test_snapshots_of_disk_filters_by_disk():
-    api = FakeApi(SnapshotSet=[snapshot(1)])
-    assert [item['snapshot_id'] for item in snapshots_of_disk(api, 'lhdisk-00000001')] == ['lhsnap-00000001']
-    assert api.calls[0] == ('DescribeSnapshots', {'Filters': [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}], 'Offset': 0, 'Limit': 100})
+def test_snapshots_of_disk_filters_by_disk(cloud, client):
+    cloud.seed(instance(1, snapshots=[snapshot(1)]), instance(2, snapshots=[snapshot(2)]))
+    assert [item['snapshot_id'] for item in snapshots_of_disk(client, 'lhdisk-00000001')] == ['lhsnap-00000001']
+    assert cloud.calls()[0] == ('DescribeSnapshots', {'Filters': [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}], 'Offset': 0, 'Limit': 100})
 
 
 @pytest.mark.parametrize('name, expected', [
@@ -260,40 +262,18 @@ def test_settled(resource, expected):
     assert settled(resource) is expected
 
 
-OLDER = snapshot(1, LatestOperation='CreateInstanceSnapshot', LatestOperationState='SUCCESS', LatestOperationRequestId='req-older')
-ROLLING = snapshot(1, SnapshotState='ROLLBACKING', Percent=50, LatestOperation='RollbackInstanceSnapshot',
-                   LatestOperationState='OPERATING', LatestOperationRequestId='req-ours')
-ROLLED = dict(ROLLING, SnapshotState='NORMAL', Percent=100, LatestOperationState='SUCCESS')
-ROLL_FAILED = dict(ROLLING, SnapshotState='NORMAL', LatestOperationState='FAILED')
+@pytest.mark.parametrize('resource, text', [
+    ({'snapshot_id': 'lhsnap-aaaaaaaa', 'disk_id': 'lhdisk-aaaaaaaa', 'snapshot_state': 'ROLLBACKING', 'percent': 40, 'snapshot_name': 'x'},
+     'snapshot lhsnap-aaaaaaaa: snapshot_state=ROLLBACKING, percent=40'),
+    ({'instance_id': 'lhins-aaaaaaaa', 'instance_state': 'STOPPED', 'latest_operation': 'StopInstances', 'latest_operation_state': 'SUCCESS',
+      'latest_operation_request_id': 'req-1', 'cpu': 2},
+     'instance lhins-aaaaaaaa: instance_state=STOPPED, latest_operation=StopInstances, latest_operation_state=SUCCESS, latest_operation_request_id=req-1'),
+    ({'disk_id': 'lhdisk-aaaaaaaa', 'disk_state': 'ATTACHED'}, 'disk lhdisk-aaaaaaaa: disk_state=ATTACHED'),
+    ({'snapshot_id': 'lhsnap-aaaaaaaa', 'snapshot_state': 'not listed yet'}, 'snapshot lhsnap-aaaaaaaa: snapshot_state=not listed yet'),
+])
+def test_state_of_names_the_resource_then_its_state_and_latest_operation(resource, text):
+    assert state_of(resource) == text
 
 
-def test_wait_operation_ignores_an_older_success_and_returns_ours(clock):
-    api = Timeline({'SnapshotSet': [OLDER]}, {'SnapshotSet': [ROLLING]}, {'SnapshotSet': [ROLLED]})
-    found = wait_operation(api, SNAPSHOT, 'lhsnap-00000001', 'req-ours', Deadline(60, clock), Waiter(sleep=clock.sleep))
-    assert (found['latest_operation_state'], found['latest_operation_request_id'], found['percent']) == ('SUCCESS', 'req-ours', 100)
-    assert len(api.calls) == 3
-    assert clock.sleeps == [0.25, 0.375]
-
-
-def test_wait_operation_fails_fast_on_failed(clock):
-    api = Timeline({'SnapshotSet': [ROLLING]}, {'SnapshotSet': [ROLL_FAILED]})
-    with pytest.raises(OperationFailedError) as caught:
-        wait_operation(api, SNAPSHOT, 'lhsnap-00000001', 'req-ours', Deadline(1200, clock), Waiter(sleep=clock.sleep),
-                       what='rollback of lhins-00000001 to lhsnap-00000001')
-    assert clock.now - 100 < 1
-    assert caught.value.request_id == 'req-ours'
-    assert caught.value.message.startswith('rollback of lhins-00000001 to lhsnap-00000001 failed: snapshot_state=NORMAL, ')
-
-
-def test_wait_operation_times_out_naming_the_operation_and_what_it_saw(clock):
-    api = Timeline({'SnapshotSet': [OLDER]})
-    with pytest.raises(WaitTimeoutError) as caught:
-        wait_operation(api, SNAPSHOT, 'lhsnap-00000001', 'req-ours', Deadline(5, clock), Waiter(sleep=clock.sleep))
-    assert caught.value.message.startswith('timed out after 5s waiting for operation req-ours on snapshot lhsnap-00000001; last seen: ')
-    assert 'latest_operation_request_id=req-older' in caught.value.message
-
-
-def test_wait_operation_with_the_noop_waiter_asks_nothing(clock):
-    api = Timeline({'SnapshotSet': [OLDER]})
-    assert wait_operation(api, SNAPSHOT, 'lhsnap-00000001', 'req-ours', Deadline(5, clock), NoopWaiter()) is None
-    assert api.calls == []
+def test_states_of_joins_them():
+    assert states_of([{'instance_id': 'lhins-aaaaaaaa'}, {'snapshot_id': 'lhsnap-aaaaaaaa'}]) == 'instance lhins-aaaaaaaa: ; snapshot lhsnap-aaaaaaaa: '

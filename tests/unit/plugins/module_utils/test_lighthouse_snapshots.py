@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: tencentcloud.lighthouse contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The snapshot and denied-action helpers of _lighthouse: creating snapshots, waiting for disks to settle."""
+"""The snapshot and denied-action helpers of _lighthouse, on the emulated cloud."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import pytest
 
@@ -11,138 +13,198 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors im
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
     SNAPSHOT,
+    check_snapshot_name,
     create_snapshot,
     denied_actions,
+    describe,
+    newest_first,
+    snapshots_named,
     wait_snapshot_created,
-    wait_system_disk_settled,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, NoopWaiter, Waiter
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fake_cloud import FakeCloud, busy, denial, instance, snapshot
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
 
 
 @pytest.fixture
-def cloud(clock):
-    return FakeCloud(clock, [instance(1)], [snapshot(1)])
+def web1(cloud):
+    """lhins-00000001, RUNNING, with the snapshot lhsnap-00000001 of its system disk."""
+    cloud.seed(instance(1, snapshots=[snapshot(1)]))
+    return cloud
 
 
-@pytest.fixture
-def waiter(clock):
-    return Waiter(sleep=clock.sleep)
+def waiting(client, clock, timeout=60):
+    """What wait_snapshot_created needs of a module: its client, Waiter and deadline."""
+    return SimpleNamespace(client=client, waiter=Waiter(sleep=clock.sleep), deadline=Deadline(timeout, clock))
 
 
-def test_denied_actions_of_an_instance_and_a_snapshot(cloud):
-    cloud.denied['lhins-00000001'] = [denial('StartInstances', 'UnsupportedOperation.InvalidInstanceState', 'running')]
-    assert denied_actions(cloud, INSTANCE, 'lhins-00000001') == [
-        {'action': 'StartInstances', 'code': 'UnsupportedOperation.InvalidInstanceState', 'message': 'running'}]
-    assert denied_actions(cloud, SNAPSHOT, 'lhsnap-00000001') == []
-    assert cloud.calls == [('DescribeInstancesDeniedActions', {'InstanceIds': ['lhins-00000001']}),
-                           ('DescribeSnapshotsDeniedActions', {'SnapshotIds': ['lhsnap-00000001']})]
+# ---- denied actions
+
+def test_denied_actions_of_an_instance_and_a_snapshot(web1, client):
+    denied = denied_actions(client, INSTANCE, 'lhins-00000001')
+    assert {'action': 'StartInstances', 'code': 'UnsupportedOperation.InvalidInstanceState'} in [
+        {'action': item['action'], 'code': item['code']} for item in denied]
+    assert denied_actions(client, SNAPSHOT, 'lhsnap-00000001') == []
+    assert web1.calls() == [('DescribeInstancesDeniedActions', {'InstanceIds': ['lhins-00000001']}),
+                            ('DescribeSnapshotsDeniedActions', {'SnapshotIds': ['lhsnap-00000001']})]
 
 
-def test_denied_actions_checks_the_id_first(cloud):
+def test_denied_actions_checks_the_id_first(web1, client):
     with pytest.raises(LighthouseError) as caught:
-        denied_actions(cloud, SNAPSHOT, 'snap-1')
+        denied_actions(client, SNAPSHOT, 'snap-1')
     assert caught.value.code == 'InvalidParameterValue.SnapshotIdMalformed'
-    assert cloud.calls == []
+    assert web1.calls() == []
 
 
-def test_denied_actions_without_an_entry_for_the_id_is_empty(cloud, monkeypatch):
-    monkeypatch.setattr(cloud, '_DescribeInstancesDeniedActions', lambda params: {'InstanceDeniedActionSet': []})
-    assert denied_actions(cloud, INSTANCE, 'lhins-00000001') == []
+def test_denied_actions_without_an_entry_for_the_id_is_empty():
+    class Answers:
+        """A client whose answer lists no entry for the instance asked about."""
+        answers = Scripted({'InstanceDeniedActionSet': [], 'RequestId': 'req-1'})
+
+        def call(self, action, params):
+            return self.answers()
+
+    assert denied_actions(Answers(), INSTANCE, 'lhins-00000001') == []
 
 
-def test_wait_system_disk_settled_waits_for_snapshots_of_the_disk(cloud, clock, waiter):
-    creating = snapshot(2, SnapshotState='CREATING', LatestOperationState='OPERATING')
-    cloud.snapshots[creating['SnapshotId']] = creating
-    cloud.later(3, lambda: creating.update(SnapshotState='NORMAL', LatestOperationState='SUCCESS'))
-    settled = wait_system_disk_settled(cloud, 'lhins-00000001', Deadline(60, clock), waiter)
-    assert settled['instance_id'] == 'lhins-00000001'
-    assert clock.now - 100 >= 3
+# ---- creating a snapshot
+
+def test_create_snapshot_sends_the_name_and_returns_the_ids(web1, client):
+    snapshot_id, request_id = create_snapshot(client, 'lhins-00000001', name='before')
+    assert web1.calls() == [('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotName': 'before'})]
+    created = web1.snapshot(snapshot_id)
+    assert (created['SnapshotName'], created['SnapshotState'], created['LatestOperationRequestId']) == ('before', 'CREATING', request_id)
 
 
-def test_wait_system_disk_settled_times_out_naming_the_busy_snapshot(cloud, clock, waiter):
-    cloud.snapshots['lhsnap-00000002'] = snapshot(2, SnapshotState='CREATING', LatestOperationState='OPERATING')
-    with pytest.raises(WaitTimeoutError) as caught:
-        wait_system_disk_settled(cloud, 'lhins-00000001', Deadline(5, clock), waiter)
-    assert caught.value.message.startswith('timed out after 5s waiting for instance lhins-00000001 and the snapshots of its '
-                                           'system disk to finish their operations; last seen: instance lhins-00000001: ')
-    assert '; snapshot lhsnap-00000002: snapshot_state=CREATING' in caught.value.message
+def test_create_snapshot_without_name_lets_the_cloud_choose(web1, client):
+    create_snapshot(client, 'lhins-00000001')
+    assert web1.calls() == [('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001'})]
 
 
-def test_wait_system_disk_settled_with_the_noop_waiter_returns_none(cloud, clock):
-    assert wait_system_disk_settled(cloud, 'lhins-00000001', Deadline(5, clock), NoopWaiter()) is None
-    assert cloud.calls == []
-
-
-def test_create_snapshot_sends_name_and_tags_and_returns_the_ids(cloud, clock, waiter):
-    snapshot_id, request_id = create_snapshot(cloud, 'lhins-00000001', Deadline(60, clock), name='before', tags={'env': 'prod'}, waiter=waiter)
-    assert cloud.calls == [('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotName': 'before',
-                                                       'Tags': [{'Key': 'env', 'Value': 'prod'}]})]
-    assert cloud.snapshots[snapshot_id]['LatestOperationRequestId'] == request_id
-    assert cloud.snapshots[snapshot_id]['SnapshotState'] == 'CREATING'
-
-
-def test_create_snapshot_without_name_lets_the_cloud_choose(cloud, clock, waiter):
-    create_snapshot(cloud, 'lhins-00000001', Deadline(60, clock), waiter=waiter)
-    assert cloud.calls == [('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001'})]
-
-
-def test_create_snapshot_waits_out_a_busy_disk(cloud, clock, waiter):
-    creating = snapshot(2, SnapshotState='CREATING', LatestOperationState='OPERATING')
-    cloud.snapshots[creating['SnapshotId']] = creating
-    cloud.later(2, lambda: creating.update(SnapshotState='NORMAL', LatestOperationState='SUCCESS'))
-    cloud.errors['CreateInstanceSnapshot'] = [busy('UnsupportedOperation.DiskBusy')]
-    create_snapshot(cloud, 'lhins-00000001', Deadline(60, clock), waiter=waiter)
-    assert cloud.settled_errors == ['UnsupportedOperation.DiskBusy']
-    assert clock.now - 100 >= 2
-    assert cloud.actions().count('CreateInstanceSnapshot') == 2
-
-
-def test_create_snapshot_fails_at_once_on_quota(cloud, clock, waiter):
-    cloud.errors['CreateInstanceSnapshot'] = [LighthouseError('LimitExceeded.SnapshotQuotaLimitExceeded', 'quota', 'req-1')]
+def test_create_snapshot_is_sent_once_even_when_refused_as_busy(web1, client):
+    web1.faults.add({'action': 'CreateInstanceSnapshot', 'code': 'UnsupportedOperation.DiskBusy'})
     with pytest.raises(LighthouseError) as caught:
-        create_snapshot(cloud, 'lhins-00000001', Deadline(60, clock), waiter=waiter)
+        create_snapshot(client, 'lhins-00000001')
+    assert caught.value.code == 'UnsupportedOperation.DiskBusy'
+    assert web1.actions() == ['CreateInstanceSnapshot']
+
+
+def test_create_snapshot_fails_at_once_on_quota(web1, client):
+    web1.settings.update({'snapshot_quota_per_instance': 1})
+    with pytest.raises(LighthouseError) as caught:
+        create_snapshot(client, 'lhins-00000001')
     assert caught.value.code == 'LimitExceeded.SnapshotQuotaLimitExceeded'
-    assert cloud.actions() == ['CreateInstanceSnapshot']
+    assert web1.actions() == ['CreateInstanceSnapshot']
 
 
-def test_create_snapshot_without_a_snapshot_id_in_the_answer_is_an_invalid_response(cloud, clock, monkeypatch):
-    monkeypatch.setattr(cloud, '_CreateInstanceSnapshot', lambda params: {'RequestId': 'req-9'})
+def test_create_snapshot_without_a_snapshot_id_in_the_answer_is_an_invalid_response():
+    class Answers:
+        """A client whose CreateInstanceSnapshot answer has no SnapshotId."""
+        answers = Scripted({'RequestId': 'req-9'})
+
+        def call(self, action, params):
+            return self.answers()
+
     with pytest.raises(LighthouseError) as caught:
-        create_snapshot(cloud, 'lhins-00000001', Deadline(60, clock))
+        create_snapshot(Answers(), 'lhins-00000001')
     assert (caught.value.code, caught.value.request_id) == ('InvalidResponse', 'req-9')
 
 
-def test_wait_snapshot_created_returns_the_normal_snapshot(cloud, clock, waiter):
-    snapshot_id, request_id = create_snapshot(cloud, 'lhins-00000001', Deadline(60, clock), waiter=waiter)
-    created = wait_snapshot_created(cloud, snapshot_id, request_id, Deadline(60, clock), waiter)
+# ---- waiting for a creation
+
+def test_wait_snapshot_created_returns_the_normal_snapshot(web1, client, clock):
+    snapshot_id, request_id = create_snapshot(client, 'lhins-00000001')
+    created = wait_snapshot_created(waiting(client, clock), snapshot_id, request_id)
     assert (created['snapshot_id'], created['snapshot_state'], created['latest_operation_state']) == (snapshot_id, 'NORMAL', 'SUCCESS')
-    assert 3 <= clock.now - 100 <= 4
+    assert web1.settings['durations']['snapshot'] <= clock.now - 100 <= web1.settings['durations']['snapshot'] + 1
 
 
-def test_wait_snapshot_created_treats_an_unlisted_snapshot_as_pending(cloud, clock, waiter):
-    late = snapshot(7, SnapshotState='NORMAL', LatestOperationRequestId='req-7')
-    cloud.later(2, lambda: cloud.snapshots.update({late['SnapshotId']: late}))
-    created = wait_snapshot_created(cloud, late['SnapshotId'], 'req-7', Deadline(60, clock), waiter)
-    assert created['snapshot_id'] == late['SnapshotId']
+def test_wait_snapshot_created_treats_an_unlisted_snapshot_as_pending(web1, client, clock):
+    web1.settings.update({'describe_lag': 2})
+    snapshot_id, request_id = create_snapshot(client, 'lhins-00000001')
+    created = wait_snapshot_created(waiting(client, clock), snapshot_id, request_id)
+    assert created['snapshot_id'] == snapshot_id
     assert clock.now - 100 >= 2
 
 
-def test_wait_snapshot_created_ignores_another_requests_success(cloud, clock, waiter):
+def test_wait_snapshot_created_ignores_another_requests_success(web1, client, clock):
     with pytest.raises(WaitTimeoutError) as caught:
-        wait_snapshot_created(cloud, 'lhsnap-00000001', 'req-mine', Deadline(3, clock), waiter)
+        wait_snapshot_created(waiting(client, clock, timeout=3), 'lhsnap-00000001', 'req-mine')
     assert 'the creation of snapshot lhsnap-00000001 (request req-mine)' in caught.value.message
 
 
-def test_wait_snapshot_created_fails_at_once_when_the_creation_failed(cloud, clock, waiter):
-    cloud.snapshots['lhsnap-00000001'].update(LatestOperationState='FAILED', LatestOperationRequestId='req-1')
+def test_wait_snapshot_created_fails_at_once_when_the_creation_failed(web1, client, clock):
+    web1.faults.add({'action': 'CreateInstanceSnapshot', 'kind': 'async_failed'})
+    snapshot_id, request_id = create_snapshot(client, 'lhins-00000001')
     with pytest.raises(OperationFailedError) as caught:
-        wait_snapshot_created(cloud, 'lhsnap-00000001', 'req-1', Deadline(60, clock), waiter)
-    assert caught.value.request_id == 'req-1'
-    assert clock.sleeps == []
+        wait_snapshot_created(waiting(client, clock), snapshot_id, request_id)
+    assert caught.value.request_id == request_id
+    assert 'latest_operation_state=FAILED' in caught.value.message
 
 
-def test_wait_snapshot_created_with_the_noop_waiter_lists_it_once(cloud, clock):
-    listed = wait_snapshot_created(cloud, 'lhsnap-00000001', 'req-x', Deadline(60, clock), NoopWaiter())
+def test_wait_snapshot_created_without_wait_lists_it_once(web1, client, clock):
+    listed = wait_snapshot_created(waiting(client, clock), 'lhsnap-00000001', 'req-x', wait=False)
     assert listed['snapshot_id'] == 'lhsnap-00000001'
-    assert cloud.actions() == ['DescribeSnapshots']
+    assert web1.actions() == ['DescribeSnapshots']
+
+
+# ---- finding snapshots
+
+def made(snapshot_id, created_time):
+    return {'snapshot_id': snapshot_id, 'created_time': created_time}
+
+
+def test_newest_first_sorts_by_time_then_id_descending():
+    snapshots = [made('lhsnap-aaaaaaaa', '2025-01-01T00:00:00Z'), made('lhsnap-cccccccc', '2025-03-01T00:00:00Z'),
+                 made('lhsnap-bbbbbbbb', '2025-03-01T00:00:00Z'), made('lhsnap-dddddddd', None)]
+    assert [item['snapshot_id'] for item in newest_first(snapshots)] == ['lhsnap-cccccccc', 'lhsnap-bbbbbbbb', 'lhsnap-aaaaaaaa', 'lhsnap-dddddddd']
+
+
+def test_newest_first_does_not_depend_on_the_input_order():
+    snapshots = [made('lhsnap-%08d' % number, '2025-01-01T00:00:00Z') for number in range(5)]
+    assert newest_first(snapshots) == newest_first(reversed(snapshots))
+
+
+def test_snapshots_named_matches_exactly_on_one_disk_newest_first(cloud, client):
+    cloud.seed(instance(1, snapshots=[snapshot(1, 'nightly', created_time='2025-01-01T00:01:00Z'), snapshot(2, 'Nightly'),
+                                      snapshot(3, 'nightly', created_time='2025-01-01T00:03:00Z')]),
+               instance(2, snapshots=[snapshot(4, 'nightly')]))
+    assert [item['snapshot_id'] for item in snapshots_named(client, 'lhdisk-00000001', 'nightly')] == ['lhsnap-00000003', 'lhsnap-00000001']
+    assert cloud.calls()[0][1]['Filters'] == [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}, {'Name': 'snapshot-name', 'Values': ['nightly']}]
+
+
+def test_snapshots_named_finds_none(web1, client):
+    assert snapshots_named(client, 'lhdisk-00000001', 'nightly') == []
+
+
+@pytest.mark.parametrize('name', [None, 'a', 'n' * 60, 'pre-deploy 2025-01-01'])
+def test_check_snapshot_name_accepts(name):
+    check_snapshot_name('backup_name', name)
+
+
+@pytest.mark.parametrize('name, code, message', [
+    ('', 'ClientError', 'backup_name must not be empty'),
+    ('n' * 61, 'InvalidParameterValue.SnapshotNameTooLong', 'backup_name is 61 characters long; snapshot names have at most 60'),
+])
+def test_check_snapshot_name_refuses(name, code, message):
+    with pytest.raises(LighthouseError) as caught:
+        check_snapshot_name('backup_name', name)
+    assert (caught.value.code, caught.value.message) == (code, message)
+
+
+@pytest.mark.parametrize('reading', ['omit', 'error'])
+def test_describe_missing_ok_leaves_unknown_ids_out_in_the_order_given_whichever_reading_the_api_has(cloud, client, reading):
+    cloud.seed(instance(1, snapshots=[snapshot(number, 'n%d' % number) for number in range(1, 8)]), behaviour={'unknown_snapshot_ids': reading})
+    wanted = ['lhsnap-00000002', 'lhsnap-00000009', 'lhsnap-00000001', 'lhsnap-00000007', 'lhsnap-00000003', 'lhsnap-00000006']
+    found = describe(client, SNAPSHOT, wanted, missing_ok=True)
+    assert [item['snapshot_id'] for item in found] == ['lhsnap-00000002', 'lhsnap-00000001', 'lhsnap-00000007', 'lhsnap-00000003', 'lhsnap-00000006']
+    # Asked for by an id filter of at most 5 values (the API's limit for snapshot filters), never by an id list.
+    assert [params['Filters'][0]['Values'] for _action, params in cloud.calls()] == [wanted[:5], wanted[5:]]
+
+
+@pytest.mark.parametrize('reading', ['omit', 'error'])
+def test_describe_without_missing_ok_fails_on_unknown_ids_whichever_reading_the_api_has(cloud, client, reading):
+    cloud.seed(instance(1, snapshots=[snapshot(1)]), behaviour={'unknown_snapshot_ids': reading})
+    with pytest.raises(LighthouseError) as caught:
+        describe(client, SNAPSHOT, ['lhsnap-00000001', 'lhsnap-00000009'])
+    assert caught.value.code == 'ResourceNotFound.SnapshotIdNotFound'

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, WaitTimeoutError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import RATE_LIMITS, Pacer, Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
 
@@ -42,7 +42,7 @@ def test_retries_throttled_and_transient_errors_then_succeeds(clock, error):
     assert clock.sleeps == [0.375, 0.75]
 
 
-def test_gives_up_after_max_attempts_with_the_last_error(clock):
+def test_without_a_deadline_gives_up_after_max_attempts_with_the_last_error(clock):
     call = Scripted(THROTTLED)
     with pytest.raises(LighthouseError) as caught:
         retry(clock).call(call)
@@ -76,158 +76,70 @@ def test_fatal_quota_and_busy_errors_are_not_retried_by_call(clock, error):
     assert clock.sleeps == []
 
 
-def test_lost_answer_to_a_mutating_call_is_not_retried(clock):
-    call = Scripted(NETWORK, 'never reached')
-    with pytest.raises(LighthouseError):
-        retry(clock).call(call, idempotent=False)
+def test_with_a_deadline_throttling_is_retried_until_the_deadline_not_max_attempts(clock):
+    call = Scripted(*[THROTTLED] * 20 + ['answer'])
+    assert retry(clock, rand=1.0).call(call, Deadline(600, clock)) == 'answer'
+    assert call.calls == 21
+    assert max(clock.sleeps) == 8.0
+
+
+@pytest.mark.parametrize('error', [NETWORK, INTERNAL])
+def test_a_transient_error_of_a_mutating_call_is_not_retried_it_may_have_taken_effect(clock, error):
+    call = Scripted(error, 'never reached')
+    with pytest.raises(LighthouseError) as caught:
+        retry(clock).call(call, Deadline(600, clock), idempotent=False)
+    assert caught.value is error
     assert call.calls == 1
 
 
-@pytest.mark.parametrize('error', [THROTTLED, INTERNAL])
-def test_mutating_call_rejected_by_the_api_is_retried(clock, error):
-    call = Scripted(error, 'answer')
+def test_a_throttled_mutating_call_is_retried_the_api_refused_it_before_acting(clock):
+    call = Scripted(THROTTLED, 'answer')
     assert retry(clock).call(call, idempotent=False) == 'answer'
     assert call.calls == 2
 
 
-def test_busy_resource_is_settled_then_retried(clock):
-    call = Scripted(BUSY, BUSY, 'answer')
-    settled = []
-    assert retry(clock).call_when_busy(call, settled.append, Deadline(60, clock)) == 'answer'
-    assert settled == [BUSY, BUSY]
-    assert call.calls == 3
-    assert clock.sleeps == [0.375, 0.75]
+# ---- Pacer: one task keeps under each action's rate limit
 
-
-def test_busy_retry_still_absorbs_throttling(clock):
-    call = Scripted(THROTTLED, BUSY, THROTTLED, 'answer')
-    settled = []
-    assert retry(clock).call_when_busy(call, settled.append, Deadline(60, clock)) == 'answer'
-    assert settled == [BUSY]
-    assert call.calls == 4
-
-
-def test_busy_forever_ends_at_the_deadline_with_the_busy_error(clock):
-    call = Scripted(BUSY)
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock).call_when_busy(call, lambda err: None, Deadline(10, clock))
-    assert caught.value is BUSY
-    assert clock.now - 100.0 <= 10
-
-
-def test_settle_failure_propagates(clock):
-    timeout = WaitTimeoutError('lhins-aaaaaaaa to settle', 10, 'instance_state=STOPPING')
-
-    def settle(err):
-        raise timeout
-
-    with pytest.raises(WaitTimeoutError) as caught:
-        retry(clock).call_when_busy(Scripted(BUSY), settle, Deadline(10, clock))
-    assert caught.value is timeout
-
-
-def test_fatal_error_while_waiting_out_busy_is_raised_at_once(clock):
-    fatal = LighthouseError('UnsupportedOperation.InvalidInstanceState', 'wrong state', 'req-s')
-    call = Scripted(BUSY, fatal, 'never reached')
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock).call_when_busy(call, lambda err: None, Deadline(60, clock))
-    assert caught.value is fatal
-    assert call.calls == 2
-
-
-def test_waiting_out_busy_needs_a_deadline(clock):
-    with pytest.raises(ValueError):
-        retry(clock).call_when_busy(Scripted(BUSY), lambda err: None, None)
-
-
-# ---- send_replanned: a busy refusal is planned again, not repeated blindly
-
-class Sender:
-    """send() for send_replanned: records what it is given; requests named in `refuse` raise the next of its errors."""
-
-    def __init__(self, **refuse):
-        self.refuse = refuse
-        self.sent = []
-
-    def __call__(self, request):
-        self.sent.append(request)
-        if self.refuse.get(request):
-            raise self.refuse[request].pop(0)
-
-
-def test_send_replanned_sends_every_request_in_order_without_replanning_or_pausing(clock):
-    send = Sender()
-    retry(clock).send_replanned(['a', 'b'], send, lambda request: pytest.fail('replanned'), Deadline(60, clock))
-    assert send.sent == ['a', 'b']
+def test_pacer_lets_a_second_s_worth_of_calls_through_at_once(clock):
+    pacer = Pacer(clock, clock.sleep, {'DescribeSnapshots': 20})
+    for _ in range(20):
+        pacer.wait('DescribeSnapshots')
     assert clock.sleeps == []
 
 
-def test_send_replanned_sends_what_the_replan_still_needs_in_place_of_a_busy_request_after_a_pause(clock):
-    send = Sender(a=[BUSY])
-    replanned = []
-
-    def replan(request):
-        replanned.append((request, clock.now))
-        return ['a2', 'a3']
-
-    retry(clock, rand=1.0).send_replanned(['a', 'b'], send, replan, Deadline(60, clock))
-    assert send.sent == ['a', 'a2', 'a3', 'b']
-    assert replanned == [('a', 100.0)]
-    assert clock.sleeps == [0.5]  # delay(1) with the jitter at the top
+def test_pacer_spaces_out_calls_beyond_the_limit(clock):
+    pacer = Pacer(clock, clock.sleep, {'StopInstances': 2})
+    for _ in range(5):
+        pacer.wait('StopInstances')
+    assert clock.sleeps == [0.5, 0.5, 0.5]
 
 
-def test_send_replanned_sends_nothing_more_and_does_not_pause_when_the_replan_needs_nothing(clock):
-    send = Sender(a=[BUSY])
-    retry(clock).send_replanned(['a', 'b'], send, lambda request: [], Deadline(60, clock))
-    assert send.sent == ['a', 'b']
-    assert clock.sleeps == []
+def test_pacer_counts_each_action_on_its_own_and_refills_with_time(clock):
+    pacer = Pacer(clock, clock.sleep, {'StartInstances': 1})
+    pacer.wait('StartInstances')
+    pacer.wait('DescribeRegions')  # not listed: the default limit
+    clock.sleep(1)
+    pacer.wait('StartInstances')
+    assert clock.sleeps == [1]
 
 
-def test_send_replanned_pauses_longer_after_each_refusal(clock):
-    send = Sender(a=[BUSY, BUSY])
-    retry(clock, rand=1.0).send_replanned(['a'], send, lambda request: [request], Deadline(60, clock))
-    assert send.sent == ['a', 'a', 'a']
-    assert clock.sleeps == [0.5, 1.0]
+def test_pacer_knows_every_action_the_collection_calls():
+    assert set(RATE_LIMITS) >= {'ApplyInstanceSnapshot', 'CreateInstanceSnapshot', 'DeleteSnapshots', 'DescribeInstances',
+                                'DescribeInstancesDeniedActions', 'DescribeSnapshots', 'DescribeSnapshotsDeniedActions',
+                                'RebootInstances', 'StartInstances', 'StopInstances'}
 
 
-def test_send_replanned_raises_other_errors_without_replanning(clock):
-    fatal = LighthouseError('UnsupportedOperation.InvalidInstanceState', 'wrong state', 'req-s')
-    send = Sender(a=[fatal])
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock).send_replanned(['a', 'b'], send, lambda request: pytest.fail('replanned'), Deadline(60, clock))
-    assert caught.value is fatal
-    assert send.sent == ['a']
+def test_backoff_sleeps_the_attempt_s_delay(clock):
+    assert retry(clock).backoff(2, Deadline(60, clock)) is True
+    assert clock.sleeps == [0.75]
 
 
-def test_send_replanned_raises_a_replan_failure(clock):
-    timeout = WaitTimeoutError('lhins-aaaaaaaa to settle', 10, 'instance_state=STOPPING')
-
-    def replan(request):
-        raise timeout
-
-    with pytest.raises(WaitTimeoutError) as caught:
-        retry(clock).send_replanned(['a'], Sender(a=[BUSY]), replan, Deadline(10, clock))
-    assert caught.value is timeout
+def test_backoff_without_a_deadline_always_sleeps(clock):
+    assert retry(clock).backoff(10) is True
+    assert clock.sleeps == [6.0]
 
 
-def test_send_replanned_raises_the_busy_error_rather_than_pause_past_the_deadline(clock):
-    deadline = Deadline(10, clock)
-
-    def replan(request):
-        clock.sleep(9.8)  # settling took nearly all the time there was
-        return [request]
-
-    send = Sender(a=[BUSY])
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock, rand=1.0).send_replanned(['a'], send, replan, deadline)
-    assert caught.value is BUSY
-    assert send.sent == ['a']
-    assert clock.sleeps == [9.8]
-
-
-def test_send_replanned_raises_the_busy_error_at_the_deadline_without_replanning(clock):
-    deadline = Deadline(10, clock)
-    clock.sleep(10)
-    with pytest.raises(LighthouseError) as caught:
-        retry(clock).send_replanned(['a'], Sender(a=[BUSY]), lambda request: pytest.fail('replanned'), deadline)
-    assert caught.value is BUSY
+def test_backoff_refuses_a_sleep_past_the_deadline(clock):
+    deadline = Deadline(1, clock)
+    assert retry(clock).backoff(3, deadline) is False
+    assert clock.sleeps == [] and deadline.remaining() == 1

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_instance_info
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeApi, instance
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance
 
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 NO_FILTERS = dict(names=None, states=None, zones=None, tags=None, filters=None)
@@ -36,11 +35,10 @@ def test_instance_filters_refuses_a_name_set_twice():
 
 
 @pytest.fixture
-def api(monkeypatch):
-    """The module talks to a FakeApi holding 105 instances instead of the network."""
-    fake = FakeApi(InstanceSet=[instance(number) for number in range(1, 106)])
-    monkeypatch.setattr(LighthouseModule, 'client', fake)
-    return fake
+def api(cloud):
+    """The module talks to an emulated cloud holding 105 instances."""
+    cloud.seed(*[instance(number) for number in range(1, 106)])
+    return cloud
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
@@ -50,8 +48,8 @@ def test_lists_every_instance_normalized(run_module, api, check_mode):
     assert len(result['instances']) == 105
     first = result['instances'][0]
     assert (first['instance_id'], first['cpu'], first['system_disk']['disk_id']) == ('lhins-00000001', 2, 'lhdisk-00000001')
-    assert (first['latest_operation'], first['latest_operation_state']) == ('StartInstances', 'SUCCESS')
-    assert len(api.calls) == 2
+    assert (first['latest_operation'], first['latest_operation_state']) == ('RunInstances', 'SUCCESS')
+    assert len(api.calls()) == 2
 
 
 def test_lists_by_ids_in_the_order_given(run_module, api):
@@ -61,13 +59,14 @@ def test_lists_by_ids_in_the_order_given(run_module, api):
 
 def test_sends_the_filters(run_module, api):
     run_module(lighthouse_instance_info.main, dict(ARGS, states=['STOPPED'], tags={'env': 'prod'}))
-    assert api.calls[0][1]['Filters'] == [{'Name': 'instance-state', 'Values': ['STOPPED']}, {'Name': 'tag:env', 'Values': ['prod']}]
+    assert api.calls()[0][1]['Filters'] == [{'Name': 'instance-state', 'Values': ['STOPPED']}, {'Name': 'tag:env', 'Values': ['prod']}]
 
 
 def test_unknown_id_fails_clearly(run_module, api):
     result = run_module(lighthouse_instance_info.main, dict(ARGS, instance_ids=['lhins-00000001', 'lhins-99999999']))
     assert result['failed'] is True
-    assert result['msg'] == 'Failed to describe instances: instance lhins-99999999 not found in region ap-guangzhou'
+    assert result['msg'] == 'Failed to describe instances: %s' % api.journal()[-1]['error_message']
+    assert 'lhins-99999999' in result['msg']
     assert result['error_code'] == 'ResourceNotFound.InstanceIdNotFound'
     assert result['instance_ids'] == ['lhins-00000001', 'lhins-99999999']
 
@@ -75,7 +74,7 @@ def test_unknown_id_fails_clearly(run_module, api):
 def test_malformed_id_fails_before_any_call(run_module, api):
     result = run_module(lighthouse_instance_info.main, dict(ARGS, instance_ids=['i-12345']))
     assert result['error_code'] == 'InvalidParameterValue.InstanceIdMalformed'
-    assert api.calls == []
+    assert api.calls() == []
 
 
 @pytest.mark.parametrize('args, fragment', [
@@ -88,4 +87,4 @@ def test_bad_options_fail_before_any_call(run_module, api, args, fragment):
     result = run_module(lighthouse_instance_info.main, dict(ARGS, **args))
     assert result['failed'] is True
     assert fragment in result['msg']
-    assert api.calls == []
+    assert api.calls() == []

@@ -7,12 +7,10 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import normalize
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_instance_power as power
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fake_cloud import busy, instance
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ELSEWHERE, instance
 
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
-MUTATING = ['StartInstances', 'StopInstances', 'RebootInstances']
 
 
 def ids(*numbers):
@@ -23,8 +21,10 @@ def run(run_module, state, instance_ids, **args):
     return run_module(power.main, dict(ARGS, state=state, instance_ids=instance_ids, **args))
 
 
-def mutations(cloud):
-    return [(action, params) for action, params in cloud.calls if action in MUTATING]
+def described(number, state):
+    """An instance as the modules see it (normalized), with the latest operation that left it in `state`."""
+    return {'instance_id': 'lhins-%08d' % number, 'instance_state': state,
+            'latest_operation': 'StopInstances' if state == 'STOPPED' else 'StartInstances'}
 
 
 # ---- the decision, per instance
@@ -38,12 +38,12 @@ def mutations(cloud):
     ('restarted', 'STOPPED', 'StartInstances'),
 ])
 def test_plan(state, current, action):
-    assert power.plan(normalize([instance(1, current)]), state) == {'lhins-00000001': action}
+    assert power.plan([described(1, current)], state) == {'lhins-00000001': action}
 
 
 @pytest.mark.parametrize('state', ['running', 'stopped', 'restarted'])
 def test_plan_refuses_states_no_action_applies_to_and_names_them(state):
-    instances = normalize([instance(1, 'RUNNING'), instance(2, 'SHUTDOWN'), instance(3, 'RESCUE_MODE')])
+    instances = [described(1, 'RUNNING'), described(2, 'SHUTDOWN'), described(3, 'RESCUE_MODE')]
     with pytest.raises(LighthouseError) as caught:
         power.plan(instances, state)
     assert caught.value.code == 'UnsupportedOperation.InvalidInstanceState'
@@ -51,7 +51,7 @@ def test_plan_refuses_states_no_action_applies_to_and_names_them(state):
 
 
 def test_power_diff_shows_state_and_operation():
-    instances = normalize([instance(1, 'RUNNING'), instance(2, 'STOPPED')])
+    instances = [described(1, 'RUNNING'), described(2, 'STOPPED')]
     diff = power.power_diff(instances, {'lhins-00000001': 'RebootInstances', 'lhins-00000002': None})
     assert diff['before'] == {'lhins-00000001': {'instance_state': 'RUNNING', 'latest_operation': 'StartInstances'},
                               'lhins-00000002': {'instance_state': 'STOPPED', 'latest_operation': 'StopInstances'}}
@@ -59,197 +59,177 @@ def test_power_diff_shows_state_and_operation():
                              'lhins-00000002': {'instance_state': 'STOPPED', 'latest_operation': 'StopInstances'}}
 
 
-# ---- runs against a FakeCloud
+# ---- runs against the emulator
 
-def test_stops_only_the_running_ones_in_batches_of_100_and_waits_for_our_requests(run_module, lighthouse):
-    lighthouse.add(*[instance(number, 'RUNNING') for number in range(1, 151)] + [instance(151, 'STOPPED')])
+def seconds(cloud, duration):
+    return cloud.settings['durations'][duration]
+
+
+def test_stops_only_the_running_ones_in_batches_of_100_and_waits_for_our_requests(run_module, cloud, clock):
+    cloud.seed(*[instance(number) for number in range(1, 151)] + [instance(151, 'STOPPED')])
+    untouched = cloud.instance('lhins-00000151')['LatestOperationRequestId']
     result = run(run_module, 'stopped', ids(*range(1, 152)), stop_type='SOFT')
-    sent = mutations(lighthouse)
-    assert [(action, len(params['InstanceIds']), params['StopType']) for action, params in sent] == [
+    assert [(action, len(params['InstanceIds']), params['StopType']) for action, params in cloud.sent()] == [
         ('StopInstances', 100, 'SOFT'), ('StopInstances', 50, 'SOFT')]
     assert result['changed'] is True
     first, second = result['request_ids']
     assert [item['instance_state'] for item in result['instances']] == ['STOPPED'] * 151
-    assert [item['latest_operation_request_id'] for item in result['instances']] == [first] * 100 + [second] * 50 + ['req-power-151']
-    assert lighthouse.clock.now - 100 >= lighthouse.seconds['stop']
+    assert [item['latest_operation_request_id'] for item in result['instances']] == [first] * 100 + [second] * 50 + [untouched]
+    assert clock.now - 100 >= seconds(cloud, 'stop')
 
 
-def test_nothing_to_do_sends_nothing(run_module, lighthouse):
-    lighthouse.add(instance(1, 'STOPPED'), instance(2, 'STOPPED'))
+def test_nothing_to_do_sends_nothing(run_module, cloud):
+    cloud.seed(instance(1, 'STOPPED'), instance(2, 'STOPPED'))
     result = run(run_module, 'stopped', ids(1, 2, 1))
     assert result['changed'] is False
     assert result['request_ids'] == []
     assert [item['instance_id'] for item in result['instances']] == ids(1, 2)
-    assert lighthouse.actions() == ['DescribeInstances']
+    assert cloud.actions() == ['DescribeInstances']
 
 
-def test_an_empty_list_asks_nothing(run_module, lighthouse):
+def test_an_empty_list_asks_nothing(run_module, cloud):
     result = run(run_module, 'running', [])
-    assert (result['changed'], result['instances'], lighthouse.calls) == (False, [], [])
+    assert (result['changed'], result['instances'], cloud.calls()) == (False, [], [])
 
 
-def test_check_mode_reports_the_change_and_sends_nothing(run_module, lighthouse):
-    lighthouse.add(instance(1, 'RUNNING'), instance(2, 'STOPPED'))
+def test_check_mode_reports_the_change_and_sends_nothing(run_module, cloud):
+    cloud.seed(instance(1, 'RUNNING'), instance(2, 'STOPPED'))
     result = run(run_module, 'stopped', ids(1, 2), _ansible_check_mode=True)
     assert result['changed'] is True
     assert result['request_ids'] == []
     assert [item['instance_state'] for item in result['instances']] == ['RUNNING', 'STOPPED']
     assert result['diff']['after']['lhins-00000001'] == {'instance_state': 'STOPPED', 'latest_operation': 'StopInstances'}
-    assert mutations(lighthouse) == []
+    assert cloud.sent() == []
 
 
-def test_restart_reboots_the_running_and_starts_the_stopped(run_module, lighthouse):
-    lighthouse.add(instance(1, 'RUNNING'), instance(2, 'STOPPED'))
+def test_restart_reboots_the_running_and_starts_the_stopped(run_module, cloud):
+    cloud.seed(instance(1, 'RUNNING'), instance(2, 'STOPPED'))
     result = run(run_module, 'restarted', ids(1, 2), stop_type='HARD')
-    assert mutations(lighthouse) == [('RebootInstances', {'InstanceIds': ids(1), 'StopType': 'HARD'}),
-                                     ('StartInstances', {'InstanceIds': ids(2)})]
+    assert cloud.sent() == [('RebootInstances', {'InstanceIds': ids(1), 'StopType': 'HARD'}), ('StartInstances', {'InstanceIds': ids(2)})]
     assert [item['latest_operation'] for item in result['instances']] == ['RebootInstances', 'StartInstances']
     assert result['changed'] is True
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
-def test_a_transitional_state_is_waited_out_before_deciding(run_module, lighthouse, check_mode):
-    stopping = instance(1, 'STOPPING', LatestOperationState='OPERATING')
-    lighthouse.add(stopping)
-    lighthouse.later(3, lambda: stopping.update(InstanceState='STOPPED', LatestOperationState='SUCCESS'))
+def test_a_transitional_state_is_waited_out_before_deciding(run_module, cloud, clock, check_mode):
+    cloud.seed(instance(1, 'STOPPING'))
     result = run(run_module, 'stopped', ids(1), _ansible_check_mode=check_mode)
     assert result['changed'] is False
     assert result['instances'][0]['instance_state'] == 'STOPPED'
-    assert mutations(lighthouse) == []
-    assert lighthouse.clock.now - 100 >= 3
+    assert cloud.sent() == []
+    assert clock.now - 100 >= seconds(cloud, 'stop')
 
 
-def test_a_starting_instance_is_stopped_once_it_runs(run_module, lighthouse):
-    starting = instance(1, 'STARTING', LatestOperationState='OPERATING')
-    lighthouse.add(starting)
-    lighthouse.later(2, lambda: starting.update(InstanceState='RUNNING', LatestOperationState='SUCCESS'))
+def test_a_starting_instance_is_stopped_once_it_runs(run_module, cloud):
+    cloud.seed(instance(1, 'STARTING'))
     result = run(run_module, 'stopped', ids(1))
-    assert [action for action, _params in mutations(lighthouse)] == ['StopInstances']
+    assert cloud.mutations() == ['StopInstances']
     assert result['instances'][0]['instance_state'] == 'STOPPED'
 
 
-def test_an_older_success_is_not_taken_for_ours(run_module, lighthouse):
-    lighthouse.lagging = True  # the instance keeps showing its older, successful operation for a while
-    lighthouse.add(instance(1, 'RUNNING'))
+def test_an_older_success_is_not_taken_for_ours(run_module, cloud, clock):
+    # Until the stop ends, the instance is described as it was: RUNNING after an older, successful operation.
+    cloud.seed(instance(1, 'RUNNING'), describe_lag=2)
     result = run(run_module, 'stopped', ids(1))
     assert result['instances'][0]['instance_state'] == 'STOPPED'
     assert result['instances'][0]['latest_operation_request_id'] == result['request_ids'][0]
-    assert lighthouse.clock.now - 100 >= lighthouse.seconds['stop']
+    assert clock.now - 100 >= seconds(cloud, 'stop')
 
 
-def test_without_wait_returns_the_instances_as_the_calls_left_them(run_module, lighthouse):
-    lighthouse.add(instance(1, 'RUNNING'))
+def test_without_wait_returns_the_instances_as_the_calls_left_them(run_module, cloud, clock):
+    cloud.seed(instance(1, 'RUNNING'))
     result = run(run_module, 'stopped', ids(1), wait=False)
     assert result['changed'] is True
     assert result['instances'][0]['instance_state'] == 'STOPPING'
-    assert lighthouse.clock.sleeps == []
+    assert clock.sleeps == []
 
 
-def test_a_failed_operation_fails_at_once_naming_the_instance(run_module, lighthouse):
-    lighthouse.add(instance(1, 'RUNNING'), instance(2, 'RUNNING'))
-    lighthouse.failing.add('lhins-00000002')
+def test_a_failed_operation_fails_at_once_naming_the_instance(run_module, cloud, clock):
+    cloud.seed(instance(1, 'RUNNING'), instance(2, 'RUNNING'))
+    cloud.faults.add({'action': 'StopInstances', 'kind': 'async_failed', 'match': {'InstanceId': 'lhins-00000002'}})
     result = run(run_module, 'stopped', ids(1, 2))
     assert result['failed'] is True
     assert result['error_code'] == 'OperationFailed'
-    assert result['msg'].startswith('Failed to stop instances: the stop of 2 instance(s) failed: lhins-00000002: instance_state=RUNNING, ')
-    assert 'lhins-00000001:' not in result['msg']
+    assert result['msg'].startswith('Failed to stop instances: the stop of 2 instance(s) failed: instance lhins-00000002: instance_state=RUNNING, ')
+    assert 'lhins-00000001' not in result['msg']
     assert result['changed'] is True
     assert len(result['request_ids']) == 1
-    assert lighthouse.clock.now - 100 < 5
+    assert clock.now - 100 < seconds(cloud, 'stop') + 1
 
 
-def test_the_deadline_fails_saying_what_it_saw(run_module, lighthouse):
-    lighthouse.seconds['stop'] = 3600
-    lighthouse.add(instance(1, 'RUNNING'))
+def test_the_deadline_fails_saying_what_it_saw(run_module, cloud):
+    cloud.seed(instance(1, 'RUNNING'), durations={'stop': 3600})
     result = run(run_module, 'stopped', ids(1), wait_timeout=30)
     assert result['error_code'] == 'WaitTimeout'
     assert result['msg'].startswith('Failed to stop instances: timed out after 30s waiting for the stop of 1 instance(s); '
-                                    'last seen: lhins-00000001: instance_state=STOPPING, ')
+                                    'last seen: instance lhins-00000001: instance_state=STOPPING, ')
     assert result['instance_ids'] == ids(1)
 
 
-def refused_as_busy(lighthouse, action, meanwhile):
-    """The next `action` call is refused as busy; `meanwhile()`, another client's doing, happens as it is sent."""
-    def hook():
-        del lighthouse.hooks[action]
-        meanwhile()
-    lighthouse.errors[action] = [busy('UnsupportedOperation.LatestOperationUnfinished')]
-    lighthouse.hooks[action] = hook
+def meanwhile(cloud, action, *changes):
+    """Just before the module's `action` call arrives, another client makes `changes`: [(action, instance number)]."""
+    cloud.before(action, lambda: [cloud.elsewhere(name, {'InstanceIds': ids(number)}) for name, number in changes])
 
 
-def elsewhere(lighthouse, target, operation, during, after):
-    """Another client's `operation` on `target`: the instance is `during` now and `after` it 3 seconds later."""
-    target.update(InstanceState=during, LatestOperation=operation, LatestOperationState='OPERATING', LatestOperationRequestId='req-elsewhere')
-    lighthouse.later(3, lambda: target.update(InstanceState=after, LatestOperationState='SUCCESS'))
-
-
-@pytest.mark.parametrize('state, current, operation, during, after', [
-    ('stopped', 'RUNNING', 'StopInstances', 'STOPPING', 'STOPPED'),
-    ('running', 'STOPPED', 'StartInstances', 'STARTING', 'RUNNING'),
+@pytest.mark.parametrize('state, current, operation, duration, after', [
+    ('stopped', 'RUNNING', 'StopInstances', 'stop', 'STOPPED'),
+    ('running', 'STOPPED', 'StartInstances', 'start', 'RUNNING'),
 ])
-def test_a_busy_refusal_whose_instance_gets_there_meanwhile_sends_nothing_more(run_module, lighthouse, state, current, operation, during, after):
-    target = instance(1, current)
-    lighthouse.add(target)
-    refused_as_busy(lighthouse, operation, lambda: elsewhere(lighthouse, target, operation, during, after))
+def test_a_busy_refusal_whose_instance_gets_there_meanwhile_sends_nothing_more(run_module, cloud, clock, state, current, operation, duration, after):
+    cloud.seed(instance(1, current))
+    meanwhile(cloud, operation, (operation, 1))
     result = run(run_module, state, ids(1))
     assert 'failed' not in result
-    assert [action for action, _params in mutations(lighthouse)] == [operation]
+    assert [(entry['action'], entry['error_code']) for entry in cloud.journal() if entry['action'] == operation] == [
+        (operation, 'UnsupportedOperation.LatestOperationUnfinished')]
     assert (result['changed'], result['request_ids']) == (False, [])
     assert result['instances'][0]['instance_state'] == after
-    assert result['instances'][0]['latest_operation_request_id'] == 'req-elsewhere'
-    assert lighthouse.clock.now - 100 >= 3
-    assert lighthouse.clock.pauses == []  # nothing more to send, so no pause
+    assert result['instances'][0]['latest_operation_request_id'] == ELSEWHERE
+    assert clock.now - 100 >= seconds(cloud, duration)
+    assert cloud.pauses() == [0.5]  # one backoff pause before looking again; then nothing more to send
 
 
-def test_a_busy_refusal_is_waited_out_and_sent_again_only_where_still_needed(run_module, lighthouse):
-    first, second = instance(1, 'RUNNING'), instance(2, 'RUNNING')
-    lighthouse.add(first, second)
-
-    def meanwhile():
-        elsewhere(lighthouse, first, 'StopInstances', 'STOPPING', 'STOPPED')
-        elsewhere(lighthouse, second, 'RebootInstances', 'REBOOTING', 'RUNNING')
-    refused_as_busy(lighthouse, 'StopInstances', meanwhile)
+def test_a_busy_refusal_is_waited_out_and_sent_again_only_where_still_needed(run_module, cloud):
+    cloud.seed(instance(1, 'RUNNING'), instance(2, 'RUNNING'))
+    meanwhile(cloud, 'StopInstances', ('StopInstances', 1), ('RebootInstances', 2))
     result = run(run_module, 'stopped', ids(1, 2), stop_type='HARD')
-    assert mutations(lighthouse) == [('StopInstances', {'InstanceIds': ids(1, 2), 'StopType': 'HARD'}),
-                                     ('StopInstances', {'InstanceIds': ids(2), 'StopType': 'HARD'})]
+    assert cloud.sent() == [('StopInstances', {'InstanceIds': ids(1, 2), 'StopType': 'HARD'}),
+                            ('StopInstances', {'InstanceIds': ids(2), 'StopType': 'HARD'})]
     assert result['changed'] is True
     assert [item['instance_state'] for item in result['instances']] == ['STOPPED', 'STOPPED']
-    assert [item['latest_operation_request_id'] for item in result['instances']] == ['req-elsewhere'] + result['request_ids']
-    assert lighthouse.clock.pauses == [0.5]
+    assert [item['latest_operation_request_id'] for item in result['instances']] == [ELSEWHERE] + result['request_ids']
+    assert cloud.pauses() == [0.5]
 
 
-def test_a_busy_refusal_of_instances_that_already_look_settled_is_sent_again_after_a_pause(run_module, lighthouse):
-    lighthouse.add(instance(1, 'RUNNING'))
-    sent_at = []
-    lighthouse.hooks['StopInstances'] = lambda: sent_at.append(lighthouse.clock.now)
-    lighthouse.errors['StopInstances'] = [busy('UnsupportedOperation.LatestOperationUnfinished')]
+def test_a_busy_refusal_of_instances_that_already_look_settled_is_sent_again_after_a_pause(run_module, cloud):
+    cloud.seed(instance(1, 'RUNNING'))
+    cloud.faults.add({'action': 'StopInstances', 'code': 'UnsupportedOperation.LatestOperationUnfinished'})
     result = run(run_module, 'stopped', ids(1))
-    assert [action for action, _params in mutations(lighthouse)] == ['StopInstances', 'StopInstances']
-    assert lighthouse.clock.pauses == [0.5]
+    sent_at = [cloud.at(entry) for entry in cloud.journal() if entry['action'] == 'StopInstances']
+    assert len(sent_at) == 2
     assert sent_at[1] - sent_at[0] == 0.5
+    assert cloud.pauses() == [0.5]
     assert (result['changed'], len(result['request_ids'])) == (True, 1)
     assert result['instances'][0]['instance_state'] == 'STOPPED'
 
 
-def test_a_busy_restart_is_planned_again_by_the_state_its_instance_settles_in(run_module, lighthouse):
-    target = instance(1, 'RUNNING')
-    lighthouse.add(target)
-    refused_as_busy(lighthouse, 'RebootInstances', lambda: elsewhere(lighthouse, target, 'StopInstances', 'STOPPING', 'STOPPED'))
+def test_a_busy_restart_is_planned_again_by_the_state_its_instance_settles_in(run_module, cloud):
+    cloud.seed(instance(1, 'RUNNING'))
+    meanwhile(cloud, 'RebootInstances', ('StopInstances', 1))
     result = run(run_module, 'restarted', ids(1))
-    assert [action for action, _params in mutations(lighthouse)] == ['RebootInstances', 'StartInstances']
+    assert cloud.mutations() == ['RebootInstances', 'StartInstances']
     assert result['changed'] is True
     assert result['instances'][0]['instance_state'] == 'RUNNING'
 
 
-def test_a_busy_refusal_whose_instance_settles_where_no_action_applies_fails_unchanged(run_module, lighthouse):
-    target = instance(1, 'RUNNING')
-    lighthouse.add(target)
-    refused_as_busy(lighthouse, 'StopInstances', lambda: elsewhere(lighthouse, target, 'EnterRescueMode', 'ENTER_RESCUE_MODE', 'RESCUE_MODE'))
+def test_a_busy_refusal_whose_instance_settles_where_no_action_applies_fails_unchanged(run_module, cloud):
+    cloud.seed(instance(1, 'RUNNING'))
+    cloud.before('StopInstances', lambda: cloud.operate('lhins-00000001', 'EnterRescueMode', 'ENTER_RESCUE_MODE', 'RESCUE_MODE', 3))
     result = run(run_module, 'stopped', ids(1))
     assert result['error_code'] == 'UnsupportedOperation.InvalidInstanceState'
     assert result['msg'].endswith('but lhins-00000001 is RESCUE_MODE')
     assert (result.get('changed', False), result['request_ids']) == (False, [])
-    assert len(mutations(lighthouse)) == 1
+    assert cloud.mutations() == ['StopInstances']
 
 
 @pytest.mark.parametrize('args, fragment', [
@@ -258,17 +238,17 @@ def test_a_busy_refusal_whose_instance_settles_where_no_action_applies_fails_unc
     ({'state': 'paused'}, 'value of state must be one of: running, stopped, restarted, got: paused'),
     ({'wait_timeout': 0}, 'wait_timeout must be a positive number of seconds, got 0'),
 ])
-def test_bad_input_fails_before_any_call(run_module, lighthouse, args, fragment):
-    lighthouse.add(instance(1, 'RUNNING'))
+def test_bad_input_fails_before_any_call(run_module, cloud, args, fragment):
+    cloud.seed(instance(1, 'RUNNING'))
     result = run_module(power.main, dict(ARGS, **dict({'state': 'stopped', 'instance_ids': ids(1)}, **args)))
     assert result['failed'] is True
     assert fragment in result['msg']
-    assert lighthouse.calls == []
+    assert cloud.calls() == []
 
 
-def test_an_unknown_instance_fails_before_any_change(run_module, lighthouse):
-    lighthouse.add(instance(1, 'RUNNING'))
+def test_an_unknown_instance_fails_before_any_change(run_module, cloud):
+    cloud.seed(instance(1, 'RUNNING'))
     result = run(run_module, 'stopped', ids(1, 9))
     assert result['error_code'] == 'ResourceNotFound.InstanceIdNotFound'
     assert 'lhins-00000009' in result['msg']
-    assert mutations(lighthouse) == []
+    assert cloud.sent() == []

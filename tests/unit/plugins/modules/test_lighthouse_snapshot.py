@@ -8,11 +8,10 @@ import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fake_cloud import busy, instance, snapshot
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
 
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 OPTIONS = dict(state='present', instance_id='lhins-00000001', snapshot_name='pre-deploy', snapshot_ids=None)
-MUTATING = ['CreateInstanceSnapshot', 'DeleteSnapshots']
 
 
 def present(run_module, name='pre-deploy', **args):
@@ -23,8 +22,8 @@ def absent(run_module, **args):
     return run_module(lighthouse_snapshot.main, dict(ARGS, state='absent', **args))
 
 
-def sent(cloud):
-    return [(action, params) for action, params in cloud.calls if action in MUTATING]
+def seconds(cloud, duration):
+    return cloud.settings['durations'][duration]
 
 
 # ---- local validation
@@ -64,202 +63,219 @@ def test_creation_failed(operation, state, expected):
 
 # ---- state=present
 
-def test_takes_a_snapshot_and_waits_until_it_is_normal(run_module, lighthouse):
-    lighthouse.add(instance(1), snapshot(1, name='baseline'))
+def test_takes_a_snapshot_and_waits_until_it_is_normal(run_module, cloud, clock):
+    cloud.seed(instance(1, snapshots=[snapshot(1, name='baseline')]))
     result = present(run_module)
-    assert sent(lighthouse) == [('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotName': 'pre-deploy'})]
+    assert cloud.sent() == [('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotName': 'pre-deploy'})]
     assert result['changed'] is True
     snap = result['snapshot']
     assert (snap['snapshot_name'], snap['snapshot_state'], snap['percent'], snap['disk_id']) == ('pre-deploy', 'NORMAL', 100, 'lhdisk-00000001')
     assert snap['latest_operation_request_id'] == result['request_id']
     assert result['diff'] == {'before': {'snapshot_name': 'pre-deploy', 'state': 'absent'},
                               'after': {'snapshot_name': 'pre-deploy', 'state': 'present'}}
-    assert lighthouse.clock.now - 100 >= lighthouse.seconds['snapshot']
+    assert clock.now - 100 >= seconds(cloud, 'snapshot')
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
-def test_an_existing_snapshot_of_that_name_is_enough(run_module, lighthouse, check_mode):
-    lighthouse.add(instance(1), snapshot(1, name='pre-deploy'), snapshot(2, name='pre-deploy'), snapshot(3, disk=2, name='pre-deploy'))
+def test_an_existing_snapshot_of_that_name_is_enough(run_module, cloud, check_mode):
+    cloud.seed(instance(1, snapshots=[snapshot(1, name='pre-deploy'), snapshot(2, name='pre-deploy')]),
+               instance(2, snapshots=[snapshot(3, name='pre-deploy')]))
     result = present(run_module, _ansible_check_mode=check_mode)
     assert result['changed'] is False
     assert result['snapshot']['snapshot_id'] == 'lhsnap-00000002'  # the newer of the two on this disk
     assert result['request_id'] is None
-    assert sent(lighthouse) == []
+    assert cloud.sent() == []
 
 
 @pytest.mark.parametrize('name', ['Pre-deploy', 'pre-deploy ', 'pre'])
-def test_only_the_exact_name_counts(run_module, lighthouse, name):
-    lighthouse.add(instance(1), snapshot(1, name=name))
+def test_only_the_exact_name_counts(run_module, cloud, name):
+    # Even where the API's name filter matches every name containing the value.
+    cloud.seed(instance(1, snapshots=[snapshot(1, name=name)]), behaviour={'name_filter': 'substring'})
     assert present(run_module)['changed'] is True
-    assert len(sent(lighthouse)) == 1
+    assert len(cloud.sent()) == 1
 
 
-def test_a_snapshot_whose_creation_failed_does_not_count(run_module, lighthouse):
-    lighthouse.add(instance(1), snapshot(1, name='pre-deploy', LatestOperationState='FAILED'))
+def test_a_snapshot_whose_creation_failed_does_not_count(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(1, name='pre-deploy', latest_operation_state='FAILED')]))
     result = present(run_module)
     assert result['changed'] is True
     assert result['snapshot']['snapshot_id'] != 'lhsnap-00000001'
 
 
-def test_a_snapshot_still_being_created_is_waited_for(run_module, lighthouse):
-    creating = snapshot(1, name='pre-deploy', SnapshotState='CREATING', Percent=20, LatestOperationState='OPERATING')
-    lighthouse.add(instance(1), creating)
-    lighthouse.later(2, lambda: creating.update(SnapshotState='NORMAL', Percent=100, LatestOperationState='SUCCESS'))
+def test_a_snapshot_still_being_created_is_waited_for(run_module, cloud, clock):
+    cloud.seed(instance(1, snapshots=[snapshot(1, name='pre-deploy', state='CREATING')]))
     result = present(run_module)
     assert result['changed'] is False
     assert result['snapshot']['snapshot_state'] == 'NORMAL'
-    assert sent(lighthouse) == []
+    assert cloud.sent() == []
+    assert clock.now - 100 >= seconds(cloud, 'snapshot')
 
 
-def test_check_mode_shows_what_it_would_take(run_module, lighthouse):
-    lighthouse.add(instance(1))
+def test_check_mode_shows_what_it_would_take(run_module, cloud):
+    cloud.seed(instance(1))
     result = present(run_module, _ansible_check_mode=True)
     assert result['changed'] is True
     assert result['snapshot'] == {'snapshot_id': None, 'snapshot_name': 'pre-deploy', 'disk_id': 'lhdisk-00000001',
                                   'disk_usage': 'SYSTEM_DISK', 'disk_size': 40}
-    assert sent(lighthouse) == []
+    assert cloud.sent() == []
 
 
-def test_without_wait_returns_the_snapshot_being_created(run_module, lighthouse):
-    lighthouse.add(instance(1))
+def test_without_wait_returns_the_snapshot_being_created(run_module, cloud, clock):
+    cloud.seed(instance(1))
     result = present(run_module, wait=False)
     assert result['snapshot']['snapshot_state'] == 'CREATING'
-    assert lighthouse.clock.sleeps == []
+    assert clock.sleeps == []
 
 
-def test_a_busy_disk_is_waited_out(run_module, lighthouse):
-    lighthouse.add(instance(1))
-    lighthouse.errors['CreateInstanceSnapshot'] = [busy('UnsupportedOperation.DiskBusy')]
+def creations(cloud):
+    """The error code of each CreateInstanceSnapshot call (None when accepted), with when it was sent."""
+    return [(entry['error_code'], cloud.at(entry)) for entry in cloud.journal() if entry['action'] == 'CreateInstanceSnapshot']
+
+
+def test_a_busy_disk_is_waited_out_before_the_snapshot_is_asked_for(run_module, cloud, clock):
+    # Another snapshot of the system disk is being created: the cloud would refuse a second one until it is done.
+    cloud.seed(instance(1, snapshots=[snapshot(1, name='nightly', state='CREATING')]))
     result = present(run_module)
-    assert lighthouse.settled_errors == ['UnsupportedOperation.DiskBusy']
+    [(error_code, sent_at)] = creations(cloud)
+    assert error_code is None
+    assert sent_at - 100 >= seconds(cloud, 'snapshot')
     assert result['snapshot']['snapshot_state'] == 'NORMAL'
 
 
-def test_the_quota_error_names_the_instance_and_says_what_to_do(run_module, lighthouse):
-    lighthouse.add(instance(1))
-    lighthouse.errors['CreateInstanceSnapshot'] = [LighthouseError('LimitExceeded.SnapshotQuotaLimitExceeded', 'quota of 4 used up', 'req-quota')]
+def test_a_busy_refusal_is_waited_out_and_the_snapshot_asked_for_again(run_module, cloud):
+    # Another client asks for a snapshot of the disk just before us: ours is refused until that one is done.
+    cloud.seed(instance(1))
+    cloud.before('CreateInstanceSnapshot', lambda: cloud.elsewhere('CreateInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotName': 'nightly'}))
     result = present(run_module)
+    assert [error_code for error_code, _sent_at in creations(cloud)] == ['UnsupportedOperation.DiskBusy', None]
+    assert cloud.pauses() == [0.5]
+    assert (result['changed'], result['snapshot']['snapshot_state']) == (True, 'NORMAL')
+
+
+def test_the_quota_error_names_the_instance_and_says_what_to_do(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(1), snapshot(2, name='weekly')]), snapshot_quota_per_instance=2)
+    result = present(run_module)
+    refused = cloud.journal()[-1]
+    assert refused['action'] == 'CreateInstanceSnapshot'
     assert result['failed'] is True
     assert result.get('changed', False) is False
     assert result['error_code'] == 'LimitExceeded.SnapshotQuotaLimitExceeded'
-    assert result['request_id'] == 'req-quota'
-    assert result['msg'] == ('Failed to create snapshot pre-deploy of instance lhins-00000001: the snapshot quota is used up '
-                             '(quota of 4 used up); delete snapshots that are no longer needed (state=absent) or raise the quota, then try again')
+    assert result['request_id'] == refused['request_id']
+    assert result['msg'] == ('Failed to create snapshot pre-deploy of instance lhins-00000001: the snapshot quota is used up (%s); '
+                             'delete snapshots that are no longer needed (state=absent) or raise the quota, then try again' % refused['error_message'])
 
 
-def test_a_failed_creation_fails_at_once(run_module, lighthouse):
-    lighthouse.add(instance(1))
-    lighthouse.later(1, lambda: [item.update(LatestOperationState='FAILED') for item in lighthouse.snapshots.values()])
+def test_a_failed_creation_fails_at_once(run_module, cloud, clock):
+    cloud.seed(instance(1))
+    cloud.faults.add({'action': 'CreateInstanceSnapshot', 'kind': 'async_failed'})
     result = present(run_module)
     assert result['error_code'] == 'OperationFailed'
     assert result['changed'] is True
     assert 'latest_operation_state=FAILED' in result['msg']
-    assert lighthouse.clock.now - 100 < 3
+    assert clock.now - 100 < seconds(cloud, 'snapshot') + 1
 
 
-def test_the_deadline_fails_saying_what_it_saw(run_module, lighthouse):
-    lighthouse.seconds['snapshot'] = 3600
-    lighthouse.add(instance(1))
+def test_the_deadline_fails_saying_what_it_saw(run_module, cloud):
+    cloud.seed(instance(1), durations={'snapshot': 3600})
     result = present(run_module, wait_timeout=10)
     assert result['error_code'] == 'WaitTimeout'
-    assert 'timed out after 10s waiting for the creation of snapshot lhsnap-' in result['msg']
-    assert 'last seen: snapshot_state=CREATING' in result['msg']
+    [snapshot_id] = cloud.snapshot_ids()
+    assert 'timed out after 10s waiting for the creation of snapshot %s' % snapshot_id in result['msg']
+    assert 'last seen: snapshot %s: snapshot_state=CREATING' % snapshot_id in result['msg']
 
 
 # ---- state=absent
 
-def test_deletes_by_id_in_batches_of_10_skipping_unknown_ids(run_module, lighthouse):
-    lighthouse.add(*[snapshot(number) for number in range(1, 24)])
+def test_deletes_by_id_in_batches_of_10_skipping_unknown_ids(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(number) for number in range(1, 24)]))
     wanted = ['lhsnap-%08d' % number for number in range(1, 24)] + ['lhsnap-99999999']
     result = absent(run_module, snapshot_ids=wanted)
-    assert [len(params['SnapshotIds']) for _action, params in sent(lighthouse)] == [10, 10, 3]
+    assert [len(params['SnapshotIds']) for _action, params in cloud.sent()] == [10, 10, 3]
     assert result['changed'] is True
     assert result['snapshots'] == wanted[:23]
     assert len(result['request_ids']) == 3
-    assert lighthouse.snapshots == {}
+    assert cloud.snapshot_ids() == []
 
 
-def test_deletes_every_snapshot_of_the_instance_with_that_name(run_module, lighthouse):
-    lighthouse.add(instance(1), snapshot(1, name='old'), snapshot(2, name='old'), snapshot(3, name='keep'), snapshot(4, disk=2, name='old'))
+def test_deletes_every_snapshot_of_the_instance_with_that_name(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(1, name='old'), snapshot(2, name='old'), snapshot(3, name='keep')]),
+               instance(2, snapshots=[snapshot(4, name='old')]))
     result = absent(run_module, instance_id='lhins-00000001', snapshot_name='old', snapshot_ids=['lhsnap-00000001', 'lhsnap-00000003'])
     assert result['snapshots'] == ['lhsnap-00000001', 'lhsnap-00000003', 'lhsnap-00000002']
-    assert sorted(lighthouse.snapshots) == ['lhsnap-00000004']
+    assert cloud.snapshot_ids() == ['lhsnap-00000004']
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
-def test_nothing_left_to_delete_is_no_change(run_module, lighthouse, check_mode):
-    lighthouse.add(instance(1), snapshot(1, name='keep'))
+def test_nothing_left_to_delete_is_no_change(run_module, cloud, check_mode):
+    cloud.seed(instance(1, snapshots=[snapshot(1, name='keep')]))
     result = absent(run_module, instance_id='lhins-00000001', snapshot_name='old', snapshot_ids=['lhsnap-00000009'],
                     _ansible_check_mode=check_mode)
     assert (result['changed'], result['snapshots'], result['request_ids']) == (False, [], [])
-    assert sent(lighthouse) == []
+    assert cloud.sent() == []
 
 
-def test_check_mode_lists_what_it_would_delete(run_module, lighthouse):
-    lighthouse.add(snapshot(1), snapshot(2))
+def test_check_mode_lists_what_it_would_delete(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(1), snapshot(2)]))
     result = absent(run_module, snapshot_ids=['lhsnap-00000001', 'lhsnap-00000002'], _ansible_check_mode=True)
     assert result['changed'] is True
     assert result['snapshots'] == ['lhsnap-00000001', 'lhsnap-00000002']
     assert result['diff'] == {'before': {'snapshots': ['lhsnap-00000001', 'lhsnap-00000002']}, 'after': {'snapshots': []}}
-    assert sent(lighthouse) == []
-    assert len(lighthouse.snapshots) == 2
+    assert cloud.sent() == []
+    assert cloud.snapshot_ids() == ['lhsnap-00000001', 'lhsnap-00000002']
 
 
-def test_a_snapshot_being_created_is_waited_for_before_it_is_deleted(run_module, lighthouse):
-    creating = snapshot(1, SnapshotState='CREATING', LatestOperationState='OPERATING')
-    lighthouse.add(creating, snapshot(2))
-    lighthouse.later(3, lambda: creating.update(SnapshotState='NORMAL', LatestOperationState='SUCCESS'))
+def test_a_snapshot_being_created_is_waited_for_before_it_is_deleted(run_module, cloud, clock):
+    cloud.seed(instance(1, snapshots=[snapshot(1, state='CREATING'), snapshot(2)]))
     result = absent(run_module, snapshot_ids=['lhsnap-00000001', 'lhsnap-00000002'])
     assert result['changed'] is True
-    assert len(sent(lighthouse)) == 1
-    assert lighthouse.snapshots == {}
-    assert lighthouse.clock.now - 100 >= 3
+    assert len(cloud.sent()) == 1
+    assert cloud.snapshot_ids() == []
+    assert clock.now - 100 >= seconds(cloud, 'snapshot')
 
 
-def refused_as_busy(lighthouse, meanwhile):
+def refused_as_busy(cloud, meanwhile):
     """The next DeleteSnapshots is refused as busy; `meanwhile()`, another client's doing, happens as it is sent."""
-    def hook():
-        del lighthouse.hooks['DeleteSnapshots']
-        meanwhile()
-    lighthouse.errors['DeleteSnapshots'] = [busy('UnsupportedOperation.SnapshotBusy')]
-    lighthouse.hooks['DeleteSnapshots'] = hook
+    cloud.faults.add({'action': 'DeleteSnapshots', 'code': 'UnsupportedOperation.SnapshotBusy'})
+    cloud.before('DeleteSnapshots', meanwhile)
 
 
-def test_a_busy_refusal_is_waited_out_and_the_delete_sent_again_after_a_pause(run_module, lighthouse):
-    target = snapshot(1)
-    lighthouse.add(target)
-    # Another client rolls an instance back to the snapshot: it is ROLLBACKING for 3 seconds.
-    refused_as_busy(lighthouse, lambda: (target.update(SnapshotState='ROLLBACKING', LatestOperationState='OPERATING'),
-                                         lighthouse.later(3, lambda: target.update(SnapshotState='NORMAL', LatestOperationState='SUCCESS'))))
+def deleted_elsewhere(cloud, *snapshot_ids):
+    return lambda: cloud.elsewhere('DeleteSnapshots', {'SnapshotIds': list(snapshot_ids)})
+
+
+def test_a_busy_refusal_is_waited_out_and_the_delete_sent_again_after_a_pause(run_module, cloud, clock):
+    cloud.seed(instance(1, 'STOPPED', snapshots=[snapshot(1)]))
+    # Another client rolls the instance back to the snapshot: it is ROLLBACKING meanwhile.
+    refused_as_busy(cloud, lambda: cloud.elsewhere('ApplyInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotId': 'lhsnap-00000001'}))
     result = absent(run_module, snapshot_ids=['lhsnap-00000001'])
-    assert sent(lighthouse) == [('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000001']})] * 2
+    assert cloud.sent() == [('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000001']})] * 2
     assert (result['changed'], len(result['request_ids'])) == (True, 1)
-    assert lighthouse.snapshots == {}
-    assert lighthouse.clock.now - 100 >= 3
-    assert lighthouse.clock.pauses == [0.5]
+    assert cloud.snapshot_ids() == []
+    assert clock.now - 100 >= seconds(cloud, 'rollback')
+    assert cloud.pauses() == [0.5]
 
 
-def test_a_busy_refusal_is_sent_again_only_for_the_snapshots_still_there(run_module, lighthouse):
-    lighthouse.add(snapshot(1), snapshot(2))
-    refused_as_busy(lighthouse, lambda: lighthouse.snapshots.pop('lhsnap-00000001'))
+def test_a_busy_refusal_is_sent_again_only_for_the_snapshots_still_there(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(1), snapshot(2)]))
+    refused_as_busy(cloud, deleted_elsewhere(cloud, 'lhsnap-00000001'))
     result = absent(run_module, snapshot_ids=['lhsnap-00000001', 'lhsnap-00000002'])
     assert 'failed' not in result
-    assert sent(lighthouse) == [('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000001', 'lhsnap-00000002']}),
-                                ('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000002']})]
+    assert cloud.sent() == [('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000001', 'lhsnap-00000002']}),
+                            ('DeleteSnapshots', {'SnapshotIds': ['lhsnap-00000002']})]
     assert (result['changed'], len(result['request_ids'])) == (True, 1)
-    assert lighthouse.snapshots == {}
-    assert lighthouse.clock.pauses == [0.5]
+    assert cloud.snapshot_ids() == []
+    assert cloud.pauses() == [0.5]
 
 
-def test_a_busy_refusal_whose_snapshots_are_deleted_meanwhile_sends_nothing_more(run_module, lighthouse):
-    lighthouse.add(snapshot(1), snapshot(2))
-    refused_as_busy(lighthouse, lighthouse.snapshots.clear)
+def test_a_busy_refusal_whose_snapshots_are_deleted_meanwhile_sends_nothing_more(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(1), snapshot(2)]))
+    refused_as_busy(cloud, deleted_elsewhere(cloud, 'lhsnap-00000001', 'lhsnap-00000002'))
     result = absent(run_module, snapshot_ids=['lhsnap-00000001', 'lhsnap-00000002'])
     assert 'failed' not in result
-    assert len(sent(lighthouse)) == 1
+    assert len(cloud.sent()) == 1
     assert (result['changed'], result['request_ids']) == (False, [])
     assert result['snapshots'] == ['lhsnap-00000001', 'lhsnap-00000002']
-    assert lighthouse.clock.pauses == []
+    assert cloud.pauses() == [0.5]  # one backoff pause before looking again; then nothing more to send
 
 
 @pytest.mark.parametrize('args, fragment', [
@@ -270,8 +286,8 @@ def test_a_busy_refusal_whose_snapshots_are_deleted_meanwhile_sends_nothing_more
     ({'instance_id': 'lhins-1', 'snapshot_name': 'x'}, "malformed instance id(s): 'lhins-1'"),
     ({'state': 'gone', 'snapshot_ids': ['lhsnap-00000001']}, 'value of state must be one of: present, absent, got: gone'),
 ])
-def test_bad_input_fails_before_any_call(run_module, lighthouse, args, fragment):
+def test_bad_input_fails_before_any_call(run_module, cloud, args, fragment):
     result = run_module(lighthouse_snapshot.main, dict(ARGS, **args))
     assert result['failed'] is True
     assert fragment in result['msg']
-    assert lighthouse.calls == []
+    assert cloud.calls() == []

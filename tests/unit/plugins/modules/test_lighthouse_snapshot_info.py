@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot_info
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fake_cloud import instance, snapshot
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
 
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 
@@ -21,14 +21,18 @@ def sid(*numbers):
     return ['lhsnap-%08d' % number for number in numbers]
 
 
+def taken(number, name, **spec):
+    """Snapshot n, taken n minutes into 2025: the higher the number, the newer."""
+    return snapshot(number, name=name, created_time='2025-01-01T00:%02d:00Z' % number, **spec)
+
+
 @pytest.fixture
-def region(lighthouse):
-    """Two instances; web-1 has snapshots 1-7 (7 is a data disk's), web-2 has 8 and 9."""
-    lighthouse.add(instance(1), instance(2))
-    lighthouse.add(*[snapshot(number, name='weekly-%d' % number) for number in range(1, 7)])
-    lighthouse.add(snapshot(7, name='weekly-1', DiskId='lhdisk-data0001', DiskUsage='DATA_DISK'),
-                   snapshot(8, disk=2, name='weekly-1'), snapshot(9, disk=2, name='busy', SnapshotState='CREATING'))
-    return lighthouse
+def region(cloud):
+    """Two instances; web-1 has snapshots 1-7 (7 is a data disk's), web-2 has 8 and 9 (9 still being created)."""
+    cloud.seed(instance(1, snapshots=[taken(number, 'weekly-%d' % number) for number in range(1, 7)],
+                        data_disks=[{'disk_id': 'lhdisk-data0001', 'snapshots': [taken(7, 'weekly-1')]}]),
+               instance(2, snapshots=[taken(8, 'weekly-1'), taken(9, 'busy', state='CREATING')]))
+    return cloud
 
 
 @pytest.mark.parametrize('args, expected', [
@@ -47,22 +51,23 @@ def test_selects_newest_first(run_module, region, args, expected):
 
 def test_an_instance_means_the_snapshots_of_its_system_disk(run_module, region):
     listed(run_module, instance_id='lhins-00000001')
-    assert region.calls[1] == ('DescribeSnapshots', {'Filters': [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}], 'Offset': 0, 'Limit': 100})
+    assert region.calls()[1] == ('DescribeSnapshots', {'Filters': [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}], 'Offset': 0, 'Limit': 100})
 
 
 def test_names_are_asked_for_five_at_a_time(run_module, region):
     names = ['weekly-%d' % number for number in range(1, 8)]
     assert listed(run_module, names=names, instance_id='lhins-00000001') == sid(6, 5, 4, 3, 2, 1)
-    filters = [params['Filters'] for action, params in region.calls if action == 'DescribeSnapshots']
+    filters = [params['Filters'] for action, params in region.calls() if action == 'DescribeSnapshots']
     assert filters == [[{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}, {'Name': 'snapshot-name', 'Values': names[:5]}],
                        [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}, {'Name': 'snapshot-name', 'Values': names[5:]}]]
 
 
-def test_names_match_exactly_even_if_the_api_filter_does_not(run_module, region, monkeypatch):
-    describe = region._DescribeSnapshots
-    # An API that ignored the name filter (it sits after disk-id) would answer with every snapshot of the disk.
-    monkeypatch.setattr(region, '_DescribeSnapshots', lambda params: describe(dict(params, Filters=params['Filters'][:1])))
-    assert listed(run_module, names=['weekly-2'], instance_id='lhins-00000001') == sid(2)
+def test_names_match_exactly_even_if_the_api_filter_does_not(run_module, cloud):
+    # An API whose name filter matches every name containing the value answers with all three.
+    cloud.seed(instance(1, snapshots=[taken(1, 'weekly-2'), taken(2, 'weekly-20'), taken(3, 'old-weekly-2')]), behaviour={'name_filter': 'substring'})
+    answer = cloud.elsewhere('DescribeSnapshots', {'Filters': [{'Name': 'snapshot-name', 'Values': ['weekly-2']}]})
+    assert answer['TotalCount'] == 3
+    assert listed(run_module, names=['weekly-2'], instance_id='lhins-00000001') == sid(1)
 
 
 def test_check_mode_lists_the_same(run_module, region):
@@ -80,7 +85,7 @@ def test_bad_input_fails_before_any_call(run_module, region, args, fragment):
     result = run_module(lighthouse_snapshot_info.main, dict(ARGS, **args))
     assert result['failed'] is True
     assert fragment in result['msg']
-    assert region.calls == []
+    assert region.calls() == []
 
 
 def test_unknown_ids_fail_naming_them(run_module, region):

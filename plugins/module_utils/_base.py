@@ -28,6 +28,9 @@ DEFAULT_WAIT_TIMEOUT = 1200
 # After a change's answer is lost, how long its resources are watched for a sign of it before it is taken
 # not to have reached the API (and may be sent again).
 RECONCILE_GRACE = 5.0
+# Refusals that say the resource is no longer in the state the request was planned for: another client changed it
+# between the look and the call. The request is planned again once from a fresh look, like a busy refusal.
+STALE_PLAN_CODES = frozenset(('UnsupportedOperation.InvalidInstanceState', 'UnsupportedOperation.InvalidSnapshotState'))
 
 # Documented by the doc fragment tencentcloud.lighthouse.common.
 AUTH_ARGSPEC = dict(
@@ -109,6 +112,8 @@ class LighthouseModule:
 
         - refused because a resource is busy: after a backoff pause the resources are settled and planned
           again, so only what is still needed is sent (nothing when another client got there meanwhile);
+          a refusal saying the resource is no longer in the state planned for (STALE_PLAN_CODES) is planned
+          again the same way, once;
         - met by a transient error or a lost answer, after which it may have taken effect: the resources
           are settled and ``adopt(request, before, after)`` (views from before and after the call) says
           whether they show it; if so the module records the operation and ``changed`` is set; if they
@@ -118,6 +123,7 @@ class LighthouseModule:
         Other errors, and a refusal whose pause would pass the deadline, are raised.
         """
         refusals = 0
+        stale = False  # whether a request was refused as planned for a state that had changed
         unsure = None  # (request, view it was planned from, error, when) of a change whose outcome is not known
         while True:
             if view is None:
@@ -132,6 +138,8 @@ class LighthouseModule:
             request, error = failure
             if adopt is not None and (error.kind == TRANSIENT or error.code == INVALID_RESPONSE):
                 unsure = (request, view, error, self.clock())
+            elif error.code in STALE_PLAN_CODES and not stale:
+                stale = True
             else:
                 refusals += 1
                 if error.kind != BUSY or not self.retry.backoff(refusals, self.deadline):

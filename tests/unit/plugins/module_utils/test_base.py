@@ -346,3 +346,22 @@ def test_a_failure_cuts_overlong_ids_in_its_result(run_module):
     result = run_module(module_running(work, instance_id='i' * 100000, instance_ids=['lhins-00000001', 'j' * 500]), ARGS)
     assert result['instance_id'] == 'i' * 80 + '... (100000 characters)'
     assert result['instance_ids'] == ['lhins-00000001', 'j' * 80 + '... (500 characters)']
+
+
+def stale_refusal():
+    return LighthouseError('UnsupportedOperation.InvalidInstanceState', 'StopInstances needs the instance to be RUNNING', 'req-s')
+
+
+def test_a_request_refused_as_planned_for_a_state_that_changed_is_planned_again_once(on_clock):
+    module = build(ARGS, wait=True)
+    # Another client stopped it between our look and our call: looking again, nothing is left to do.
+    probe, sender = Scripted((DONE, ['a']), (DONE, [])), Sender(a=[stale_refusal()])
+    assert settle_and_send(module, probe, sender) == []
+    assert (probe.calls, sender.sent) == (2, [])
+
+
+def test_a_second_refusal_for_a_changed_state_is_raised(on_clock):
+    module = build(ARGS, wait=True)
+    with pytest.raises(LighthouseError) as caught:
+        settle_and_send(module, Scripted((DONE, ['a'])), Sender(a=[stale_refusal(), stale_refusal()]))
+    assert caught.value.code == 'UnsupportedOperation.InvalidInstanceState'

@@ -200,3 +200,18 @@ def test_throttling_past_the_deadline_fails_with_the_throttling_error(run_module
     result = run_module(power.main, dict(ARGS, instance_ids=['lhins-00000001'], state='stopped', wait_timeout=30))
     assert (result['failed'], result['error_code']) == (True, 'RequestLimitExceeded')
     assert handled(cloud, 'StopInstances') == 0
+
+
+# ---- the world changed between the look and the call
+
+def test_a_stop_refused_because_another_client_has_just_stopped_the_instance_ends_unchanged(run_module, cloud, clock):
+    cloud.seed(instance(1))
+
+    def stopped_elsewhere():
+        cloud.elsewhere('StopInstances', {'InstanceIds': ['lhins-00000001']})
+        clock.sleep(cloud.settings['durations']['stop'])
+
+    cloud.before('StopInstances', stopped_elsewhere)
+    result = run_module(power.main, dict(ARGS, instance_ids=['lhins-00000001'], state='stopped'))
+    assert (result.get('failed', False), result['changed'], result['instances'][0]['instance_state']) == (False, False, 'STOPPED')
+    assert [entry['error_code'] for entry in cloud.journal() if entry['action'] == 'StopInstances'] == ['UnsupportedOperation.InvalidInstanceState']

@@ -12,7 +12,7 @@ COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
 
-.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint molecule test demo clean
+.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint molecule awx-runner compat test demo clean
 
 help:
 	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
@@ -85,10 +85,15 @@ molecule: collection
 	for log in $$logs/*.log; do echo "===== $$log"; cat $$log; done; \
 	if ls $$logs/*.failed >/dev/null 2>&1; then cat $$logs/*.failed; exit 1; fi
 
+# AWX's side (tests/awx): the tarball as built after a test run, docs/awx against AWX's rules, and the rollback run
+# through ansible-runner from a private data directory laid out as AWX lays it out, against an emulated fleet.
+awx-runner: collection
+	cd $(COLLECTION) && PATH=$(BIN):$$PATH $(BIN)/pytest -q -p no:cacheprovider tests/awx
+
 demo: collection
 	PATH=$(BIN):$$PATH $(BIN)/python tests/utils/demo.py
 
-test: sanity units emulator-tests integration lint molecule
+test: sanity units emulator-tests integration lint molecule awx-runner
 
 clean:
 	rm -rf $(BUILD_ROOT) tests/output

@@ -179,3 +179,9 @@ def test_the_workflow_rolls_each_region_group_of_the_inventory():
     assert re.search(r"'\^', '%s'" % region_node['identifier'].split('{{')[0], sync_node['success_nodes'])
     asked = {question['variable'] for question in survey()['spec']}
     assert set(region_node['extra_data']) <= asked
+
+
+def test_the_execution_environment_pins_its_base_image_by_tag():
+    image = load(COLLECTION_ROOT, 'docs', 'execution-environment', 'execution-environment.yml')['images']['base_image']['name']
+    name, _, tag = image.rpartition(':')
+    assert '/' in name and tag not in ('', 'latest') and '/' not in tag, image

@@ -183,5 +183,5 @@ def test_the_workflow_rolls_each_region_group_of_the_inventory():
 
 def test_the_execution_environment_pins_its_base_image_by_tag():
     image = load(COLLECTION_ROOT, 'docs', 'execution-environment', 'execution-environment.yml')['images']['base_image']['name']
-    name, _, tag = image.rpartition(':')
-    assert '/' in name and tag not in ('', 'latest') and '/' not in tag, image
+    name, tag = image.rsplit(':', 1)
+    assert '/' in name and tag != 'latest' and '/' not in tag, image

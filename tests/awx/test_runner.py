@@ -180,4 +180,3 @@ def test_a_job_a_relaunch_on_failed_hosts_and_relaunches(job):  # pylint: disabl
     assert {host: entry['outcome'] for host, entry in stats['snapshot_rollback_journal'].items()} == {
         names[0]: 'skipped', names[1]: 'skipped', names[2]: 'rolled_back'}
     assert job.api_calls('ApplyInstanceSnapshot', since) == job.api_calls('StopInstances', since) == [instance[names[2]]]
-

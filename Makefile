@@ -95,6 +95,7 @@ awx-runner: collection
 COMPAT_VENV := $(CURDIR)/.venv-compat
 COMPAT_BIN := $(COMPAT_VENV)/bin
 COMPAT_TARGETS ?= lighthouse_snapshot_apply lighthouse_instance_power
+# COMPAT_SCENARIO= (empty) leaves the scenario out.
 COMPAT_SCENARIO ?= fleet
 # How an integration run gets its emulator: the command that runs the one that follows it with one.
 INTEGRATION_WITH_EMULATOR = $(BIN)/python tests/utils/with_emulator.py --config-file $(COLLECTION)/tests/integration/integration_config.yml --
@@ -109,8 +110,8 @@ compat: collection $(COMPAT_BIN)/.installed
 	cd $(COLLECTION) && $(COMPAT_BIN)/ansible-test units --venv --python 3.11 --color no --requirements
 	$(INTEGRATION_WITH_EMULATOR) bash -c 'cd $(COLLECTION) && $(COMPAT_BIN)/ansible-test integration --local --python 3.11 --color no $(COMPAT_TARGETS)'
 	@# A molecule cache of its own: scenarios of the same name may be running from the main virtualenv.
-	cd $(COLLECTION) && PATH=$(COMPAT_BIN):$$PATH XDG_CACHE_HOME=$(COLLECTION)/tests/output/compat-cache \
-	  $(COMPAT_BIN)/molecule --base-config extensions/molecule/config.yml test -s $(COMPAT_SCENARIO)
+	$(if $(COMPAT_SCENARIO),cd $(COLLECTION) && PATH=$(COMPAT_BIN):$$PATH XDG_CACHE_HOME=$(COLLECTION)/tests/output/compat-cache \
+	  $(COMPAT_BIN)/molecule --base-config extensions/molecule/config.yml test -s $(COMPAT_SCENARIO))
 
 demo: collection
 	PATH=$(BIN):$$PATH $(BIN)/python tests/utils/demo.py

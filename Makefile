@@ -12,7 +12,7 @@ COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
 
-.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint molecule test demo clean
+.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint molecule awx-runner compat test demo clean
 
 help:
 	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
@@ -87,10 +87,38 @@ molecule: collection
 	for log in $$logs/*.log; do echo "===== $$log"; cat $$log; done; \
 	if ls $$logs/*.failed >/dev/null 2>&1; then cat $$logs/*.failed; exit 1; fi
 
+# AWX's side (tests/awx): the tarball as built after a test run, docs/awx against AWX's rules, and the rollback run
+# through ansible-runner from a private data directory laid out as AWX lays it out, against an emulated fleet.
+awx-runner: collection
+	cd $(COLLECTION) && PATH=$(BIN):$$PATH $(BIN)/pytest -q -p no:cacheprovider tests/awx
+
+# The oldest ansible-core the collection supports (requires_ansible in meta/runtime.yml), in a virtualenv of its own:
+# units, the rollback and power integration targets and one molecule scenario, on the build tree `make test` uses.
+COMPAT_VENV := $(CURDIR)/.venv-compat
+COMPAT_BIN := $(COMPAT_VENV)/bin
+COMPAT_TARGETS ?= lighthouse_snapshot_apply lighthouse_instance_power
+# COMPAT_SCENARIO= (empty) leaves the scenario out.
+COMPAT_SCENARIO ?= fleet
+# How an integration run gets its emulator: the command that runs the one that follows it with one.
+INTEGRATION_WITH_EMULATOR = $(BIN)/python tests/utils/with_emulator.py --config-file $(COLLECTION)/tests/integration/integration_config.yml --
+
+$(COMPAT_BIN)/.installed: requirements-compat.txt
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_BIN)/pip install --quiet -r requirements-compat.txt
+	$(COMPAT_BIN)/python tests/utils/seed_ansible_test_cache.py
+	touch $@
+
+compat: collection $(COMPAT_BIN)/.installed
+	cd $(COLLECTION) && $(COMPAT_BIN)/ansible-test units --venv --python 3.11 --color no --requirements
+	$(INTEGRATION_WITH_EMULATOR) bash -c 'cd $(COLLECTION) && $(COMPAT_BIN)/ansible-test integration --local --python 3.11 --color no $(COMPAT_TARGETS)'
+	@# A molecule cache of its own: scenarios of the same name may be running from the main virtualenv.
+	$(if $(COMPAT_SCENARIO),cd $(COLLECTION) && PATH=$(COMPAT_BIN):$$PATH XDG_CACHE_HOME=$(COLLECTION)/tests/output/compat-cache \
+	  $(COMPAT_BIN)/molecule --base-config extensions/molecule/config.yml test -s $(COMPAT_SCENARIO))
+
 demo: collection
 	PATH=$(BIN):$$PATH $(BIN)/python tests/utils/demo.py
 
-test: sanity units emulator-tests integration lint molecule
+test: sanity units emulator-tests integration lint molecule awx-runner
 
 clean:
 	rm -rf $(BUILD_ROOT) tests/output

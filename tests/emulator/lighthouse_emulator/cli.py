@@ -4,7 +4,9 @@ import argparse
 import ipaddress
 import logging
 import shutil
+import os
 import signal
+import subprocess
 import sys
 import tempfile
 
@@ -27,8 +29,23 @@ def _parser():
     parser.add_argument('--time-scale', type=float, help='multiply every duration by this factor (overrides the fleet)')
     parser.add_argument('--tls', action='store_true', help='serve HTTPS with a generated self-signed certificate')
     parser.add_argument('--backend', choices=('null', 'sshd'), default='null', help='what an instance is (default null)')
-    parser.add_argument('--backend-dir', help='working directory of the sshd backend (required with --backend sshd)')
+    parser.add_argument('--backend-dir', help='working directory of the sshd backend, created if missing (required with --backend sshd)')
     return parser
+
+
+def _backend(args):
+    """The backend the command line asks for; raises ValueError naming a bad --backend/--backend-dir."""
+    if args.backend != 'sshd':
+        if args.backend_dir:
+            raise ValueError('--backend-dir %s is for --backend sshd only' % args.backend_dir)
+        return Backend()
+    if not args.backend_dir:
+        raise ValueError('--backend sshd needs --backend-dir DIR (a directory for keys, disks and sshd files)')
+    try:
+        os.makedirs(args.backend_dir, exist_ok=True)
+    except OSError as error:
+        raise ValueError('cannot create --backend-dir %s: %s' % (args.backend_dir, error.strerror or error)) from error
+    return SshdBackend(args.backend_dir)
 
 
 def _stop(signum, frame):
@@ -44,16 +61,14 @@ def main(argv=None):
         is_loopback = False
     if not is_loopback:
         sys.exit('refusing to listen on %s: the emulator listens on loopback addresses only' % args.host)
-    if args.backend == 'sshd' and not args.backend_dir:
-        sys.exit('--backend sshd needs --backend-dir')
     try:
         fleet = fleets.load(args.fleet) if args.fleet else {}
         if args.instances is not None:
             fleet['instances'] = args.instances
         if args.time_scale is not None:
             fleet['time_scale'] = args.time_scale
-        backend = SshdBackend(args.backend_dir) if args.backend == 'sshd' else Backend()
-    except (OSError, ValueError, RuntimeError) as error:
+        backend = _backend(args)
+    except (OSError, ValueError, RuntimeError, subprocess.SubprocessError) as error:
         sys.exit('cannot start: %s' % error)
     tls_dir = tempfile.mkdtemp(prefix='lighthouse-emulator-tls-') if args.tls else None
     signal.signal(signal.SIGTERM, _stop)

@@ -30,13 +30,23 @@ def test_first_line_is_listening_and_sigterm_exits_cleanly():
 @pytest.mark.parametrize('args, message', [
     (['--host', '0.0.0.0'], 'loopback'),
     (['--host', 'example.com'], 'loopback'),
-    (['--backend', 'sshd'], '--backend-dir'),
+    (['--backend', 'sshd'], '--backend sshd needs --backend-dir DIR'),
+    (['--backend-dir', '/tmp'], '--backend-dir /tmp is for --backend sshd only'),
+    (['--backend', 'sshd', '--backend-dir', RUN_PY + '/backend'], 'cannot create --backend-dir %s/backend: Not a directory' % RUN_PY),
     (['--fleet', '/nonexistent.json'], 'cannot start'),
 ])
 def test_bad_command_lines_are_refused(args, message):
     result = subprocess.run([sys.executable, RUN_PY] + args, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode != 0 and result.stdout == ''
-    assert message in result.stderr
+    assert message in result.stderr and 'Traceback' not in result.stderr
+
+
+@pytest.mark.skipif(not os.path.exists('/usr/sbin/sshd'), reason='the sshd backend needs OpenSSH\'s server')
+def test_a_missing_backend_dir_is_created(tmp_path):
+    backend_dir = tmp_path / 'not' / 'yet'
+    with Emulator(instances=1, backend='sshd', backend_dir=str(backend_dir)) as emu:
+        (instance,) = emu.state()['instances']
+        assert instance['sshd_running'] and instance['disk_dir'].startswith(str(backend_dir))
 
 
 def test_bad_fleet_is_refused(tmp_path):

@@ -61,9 +61,11 @@ test-tccli: $(TCCLI_VENV)/bin/.installed
 # The targets' dependency setup_emulator starts one emulator for the whole run (each target resets it to the fleet
 # it needs); it is stopped here at the end, with the tail of its log if a target failed. TARGETS narrows the run.
 BACKGROUND_EMULATOR := tests/integration/targets/setup_emulator/files/background_emulator.py
-integration: collection
-	cd $(COLLECTION) && status=0 && { $(BIN)/ansible-test integration --local --python 3.11 --color no $(TARGETS) || status=$$?; } \
+# $(call run_integration,virtualenv bin directory,targets)
+run_integration = cd $(COLLECTION) && status=0 && { $(1)/ansible-test integration --local --python 3.11 --color no $(2) || status=$$?; } \
 	  && $(BIN)/python $(BACKGROUND_EMULATOR) stop $$([ $$status = 0 ] || echo --show-log) && exit $$status
+integration: collection
+	$(call run_integration,$(BIN),$(TARGETS))
 
 lint: venv
 	$(BIN)/ansible-lint
@@ -99,8 +101,6 @@ COMPAT_BIN := $(COMPAT_VENV)/bin
 COMPAT_TARGETS ?= lighthouse_snapshot_apply lighthouse_instance_power
 # COMPAT_SCENARIO= (empty) leaves the scenario out.
 COMPAT_SCENARIO ?= fleet
-# How an integration run gets its emulator: the command that runs the one that follows it with one.
-INTEGRATION_WITH_EMULATOR = $(BIN)/python tests/utils/with_emulator.py --config-file $(COLLECTION)/tests/integration/integration_config.yml --
 
 $(COMPAT_BIN)/.installed: requirements-compat.txt
 	$(PYTHON) -m venv $(COMPAT_VENV)
@@ -110,7 +110,7 @@ $(COMPAT_BIN)/.installed: requirements-compat.txt
 
 compat: collection $(COMPAT_BIN)/.installed
 	cd $(COLLECTION) && $(COMPAT_BIN)/ansible-test units --venv --python 3.11 --color no --requirements
-	$(INTEGRATION_WITH_EMULATOR) bash -c 'cd $(COLLECTION) && $(COMPAT_BIN)/ansible-test integration --local --python 3.11 --color no $(COMPAT_TARGETS)'
+	$(call run_integration,$(COMPAT_BIN),$(COMPAT_TARGETS))
 	@# A molecule cache of its own: scenarios of the same name may be running from the main virtualenv.
 	$(if $(COMPAT_SCENARIO),cd $(COLLECTION) && PATH=$(COMPAT_BIN):$$PATH XDG_CACHE_HOME=$(COLLECTION)/tests/output/compat-cache \
 	  $(COMPAT_BIN)/molecule --base-config extensions/molecule/config.yml test -s $(COMPAT_SCENARIO))

@@ -12,7 +12,7 @@ import re
 from conftest import COLLECTION_ROOT, LEFT_BEHIND
 
 CACHE_DIRECTORIES = {'.pytest_cache', '__pycache__', '.mypy_cache', '.ansible', '.cache', '.tox', '.venv'}
-DEVELOPMENT_ONLY = ('Makefile', '.ci/run', 'requirements-dev.txt', 'extensions/molecule/config.yml', 'tests/utils/with_emulator.py')
+DEVELOPMENT_ONLY = ('Makefile', '.ci/run', 'requirements-dev.txt', 'extensions/molecule/config.yml', 'tests/utils/kill_after.py')
 # A path of the collection, as the guides quote it: ``tests/utils/emulated_fleet.py``.
 QUOTED_PATH = re.compile(r'``((?:docs|tests|playbooks|roles|meta|extensions)/[\w./-]+)``')
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _client
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
@@ -16,6 +15,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client im
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import REGION, EmulatedCloud
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.module_args import patch_module_args
 
 ENV_VARS = ('TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SECURITY_TOKEN', 'TENCENTCLOUD_TOKEN',
             'TENCENTCLOUD_REGION', 'TENCENTCLOUD_LIGHTHOUSE_ENDPOINT')

@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _base
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, WaitTimeoutError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.module_args import patch_module_args
 
 SECRET_KEY = 'unit-test-secret-key-0123456789'
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': SECRET_KEY, 'region': 'ap-guangzhou'}

@@ -330,8 +330,7 @@ def fleet(directory, size, plans, sample):
             hosts = list(hosts_inventory['all']['hosts'])[:sum(ran)]
             hosts_inventory['all']['hosts'] = {host: hosts_inventory['all']['hosts'][host] for host in hosts}
             # The batches given as numbers: a percentage of the sample is not one of the fleet.
-            extra = {'snapshot_rollback_serial': ran, 'snapshot_rollback_strict_serial': max(ran) == 1, 'snapshot_rollback_max_unavailable': max(ran)}
-            run = Run(emu, hosts_inventory, directory, 'fleet-%d' % len(rows), extra, forks=min(max(ran), 50)).play()
+            run = Run(emu, hosts_inventory, directory, 'fleet-%d' % len(rows), {'snapshot_rollback_serial': ran}, forks=min(max(ran), 50)).play()
             journal = emu.journal()
             done = sum(1 for entry in run.entries() if entry['outcome'] == 'rolled_back')
             wall = extrapolated_wall(run.wall, sizes, batch_spans(run.timing(), hosts, ran))

@@ -34,10 +34,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPOSITORY = os.path.dirname(os.path.dirname(HERE))
-sys.path[:0] = [os.path.join(REPOSITORY, 'tests', 'emulator'), os.path.join(REPOSITORY, 'tests', 'utils')]
+sys.path[:0] = [os.path.join(REPOSITORY, 'tests', 'emulator'), os.path.join(REPOSITORY, 'tests', 'utils'),
+                os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep)[0]]
 
 from harness import Emulator  # noqa: E402 pylint: disable=wrong-import-position
 from emulated_fleet import inventory as ssh_inventory, require_loopback  # noqa: E402 pylint: disable=wrong-import-position
+# The batches the role expects are those the benchmark plans.
+from ansible_collections.tencentcloud.lighthouse.plugins.filter.snapshot_rollback import batch_sizes  # noqa: E402 pylint: disable=wrong-import-position
 
 # Emulated seconds of each phase, about what a small Lighthouse instance takes; the time scale shrinks them. Scaled
 # to the single-host run they end half-way between two polls of a 1 s waiter (stop, rollback), which is what such a
@@ -273,28 +276,16 @@ def verify(directory):
     print('\nThe sshd of an instance is up when the emulator sees the start end (target: verify <= 1 s after that)')
 
 
-def batch_sizes(serial, hosts):
-    """The batch sizes Ansible makes of ``hosts`` with ``serial`` (a number, a percentage or a list of them; the last repeats)."""
-    steps = serial if isinstance(serial, list) else [serial]
-    sizes, left, index = [], hosts, 0
-    while left > 0:
-        step = steps[min(index, len(steps) - 1)]
-        size = max(1, int(hosts * int(step[:-1]) / 100)) if isinstance(step, str) else step
-        sizes.append(min(size, left))
-        left -= sizes[-1]
-        index += 1
-    return sizes
-
-
 def lower_bound(sizes):
     """Seconds no rollback can beat: each batch waits for its cloud time, after its last ApplyInstanceSnapshot is let through."""
     return sum(CLOUD_SECONDS * FLEET_SCALE + math.ceil(size / APPLY_RATE) - 1 for size in sizes)
 
 
-def measured_batches(sizes, sample):
-    """How many of the first batches to run: at least ``sample`` hosts, and every batch size of the plan once (but the remainder's)."""
+def measured_batches(sizes, sample, known):
+    """How many of the first batches to run: at least ``sample`` hosts, and once each batch size of the plan (but the
+    remainder's) whose time is not ``known`` from an earlier run."""
     count = 1
-    while count < len(sizes) and (sum(sizes[:count]) < sample or not set(sizes[:-1]) <= set(sizes[:count])):
+    while count < len(sizes) and (sum(sizes[:count]) < sample or not set(sizes[:-1]) <= set(sizes[:count]) | set(known)):
         count += 1
     return count
 
@@ -310,21 +301,21 @@ def batch_spans(timing, hosts, sizes):
     return spans
 
 
-def extrapolated_wall(wall, sizes, spans):
-    """The measured wall plus, for each batch not run, the span of the last batch run with its size."""
-    span_of = dict(zip(sizes, spans))
-    return wall + sum(span_of.get(size, spans[-1]) for size in sizes[len(spans):])
+def extrapolated_wall(wall, sizes, ran, known):
+    """The measured wall of the batches ``ran``, plus for each batch not run the ``known`` span of a batch of its size
+    (or, for a remainder, of the last batch run)."""
+    return wall + sum(known.get(size, known[ran[-1]]) for size in sizes[len(ran):])
 
 
 def fleet(directory, size, plans, sample):
     cloud = CLOUD_SECONDS * FLEET_SCALE
     title('Fleet: %d instances, %.1f s of cloud time per batch, documented rate limits, local connection' % (size, cloud))
     emu = emulator(size, FLEET_SCALE)
-    rows = []
+    rows, known = [], {}
     try:
         for label, serial in plans:
             sizes = batch_sizes(serial, size)
-            ran = sizes[:measured_batches(sizes, sample)]
+            ran = sizes[:measured_batches(sizes, sample, known)]
             emu.reset()
             hosts_inventory = local_inventory(emu.state(), directory)
             hosts = list(hosts_inventory['all']['hosts'])[:sum(ran)]
@@ -333,7 +324,8 @@ def fleet(directory, size, plans, sample):
             run = Run(emu, hosts_inventory, directory, 'fleet-%d' % len(rows), {'snapshot_rollback_serial': ran}, forks=min(max(ran), 50)).play()
             journal = emu.journal()
             done = sum(1 for entry in run.entries() if entry['outcome'] == 'rolled_back')
-            wall = extrapolated_wall(run.wall, sizes, batch_spans(run.timing(), hosts, ran))
+            known.update(zip(ran, batch_spans(run.timing(), hosts, ran)))
+            wall = extrapolated_wall(run.wall, sizes, ran, known)
             factor = size / len(hosts)
             rows.append([label, '%d of %d (%s)' % (len(ran), len(sizes), ', '.join(map(str, ran))), seconds(wall), seconds(lower_bound(sizes)),
                          seconds(len(sizes) * cloud), '%.2f' % (wall / lower_bound(sizes)), '%.0f' % (len(journal) * factor),
@@ -345,8 +337,8 @@ def fleet(directory, size, plans, sample):
     table(['batches', 'batches run', 'wall (s)', 'lower bound (s)', 'cloud only (s)', 'wall / bound', 'API calls', 'per host',
            'throttled answers', 'failed hosts (of those run)'], rows)
     print("""
-Wall, API calls and throttled answers are for all %d instances: the batches not run are counted at the time of the
-last batch run with their size (or the last batch run). Lower bound: per batch, its cloud time plus the seconds
+Wall, API calls and throttled answers are for all %d instances: each batch not run is counted at the time of the
+last batch of its size run (in this plan or an earlier one), API calls and throttled answers pro rata. Lower bound: per batch, its cloud time plus the seconds
 ApplyInstanceSnapshot's %d/s limit needs to let the batch through; cloud only: batches x cloud time."""
           % (size, APPLY_RATE))
 

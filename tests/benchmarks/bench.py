@@ -300,8 +300,8 @@ def batch_spans(timing, hosts, sizes):
 
 
 def extrapolated_wall(wall, sizes, ran, known):
-    """The measured wall of the batches ``ran``, plus for each batch not run the ``known`` span of a batch of its size
-    (or, for a remainder, of the last batch run)."""
+    """The measured wall of the batches ``ran``, plus for each batch not run the ``known`` span of batches of its size
+    (or, for a remainder, that of the last batch run)."""
     return wall + sum(known.get(size, known[ran[-1]]) for size in sizes[len(ran):])
 
 
@@ -324,7 +324,8 @@ def fleet(directory, size, plans, sample):
             run = Run(emu, hosts_inventory, directory, 'fleet-%d' % len(rows), {'snapshot_rollback_serial': ran}, forks=min(max(ran), 50)).play()
             journal = emu.journal()
             done = sum(1 for entry in run.entries() if entry['outcome'] == 'rolled_back')
-            known.update(zip(ran, batch_spans(run.timing(), hosts, ran)))
+            spans = batch_spans(run.timing(), hosts, ran)
+            known.update({batch: statistics.median(span for ran_size, span in zip(ran, spans) if ran_size == batch) for batch in ran})
             wall = extrapolated_wall(run.wall, sizes, ran, known)
             factor = size / len(hosts)
             rows.append([label, '%d of %d (%s)' % (len(ran), len(sizes), ', '.join(map(str, ran))), seconds(wall), seconds(lower_bound(sizes)),
@@ -337,8 +338,8 @@ def fleet(directory, size, plans, sample):
     table(['batches', 'batches run', 'wall (s)', 'lower bound (s)', 'cloud only (s)', 'wall / bound', 'API calls', 'per host',
            'throttled answers', 'failed hosts (of those run)'], rows)
     print("""
-Wall, API calls and throttled answers are for all %d instances: each batch not run is counted at the time of the
-last batch of its size run (in this plan or an earlier one), API calls and throttled answers pro rata. Lower bound: per batch, its cloud time plus the seconds
+Wall, API calls and throttled answers are for all %d instances: each batch not run is counted at the median time of
+the batches of its size run (in this plan or an earlier one), API calls and throttled answers pro rata. Lower bound: per batch, its cloud time plus the seconds
 ApplyInstanceSnapshot's %d/s limit needs to let the batch through; cloud only: batches x cloud time."""
           % (size, APPLY_RATE))
 

@@ -136,8 +136,13 @@ def calls_by_action(journal):
     return collections.Counter(call['action'] for call in journal)
 
 
-def throttled(journal):
-    return sum(1 for call in journal if (call['error_code'] or '').startswith('RequestLimitExceeded'))
+def throttled(journal, factor):
+    """The throttled answers, scaled by ``factor``: the total, and how many of each action."""
+    by_action = calls_by_action(call for call in journal if (call['error_code'] or '').startswith('RequestLimitExceeded'))
+    if not by_action:
+        return '0'
+    detail = ', '.join('%s %.0f' % (action, count * factor) for action, count in sorted(by_action.items()))
+    return '%.0f (%s)' % (sum(by_action.values()) * factor, detail)
 
 
 def operation_ends(journal, history, time_scale):
@@ -333,7 +338,7 @@ def fleet(directory, size, plans, sample):
             factor = size / len(hosts)
             rows.append([label, '%d of %d (%s)' % (len(ran), len(sizes), ', '.join(map(str, ran))), seconds(wall), seconds(lower_bound(sizes)),
                          seconds(len(sizes) * cloud), '%.2f' % (wall / lower_bound(sizes)), '%.0f' % (len(journal) * factor),
-                         '%.1f' % (len(journal) / len(hosts)), '%.0f' % (throttled(journal) * factor),
+                         '%.1f' % (len(journal) / len(hosts)), throttled(journal, factor),
                          '%d of %d' % (len(hosts) - done, len(hosts)) + ('' if run.rc == 0 else ' (rc %d)' % run.rc)])
             print('fleet %s: %d hosts in %.0f s, rc %d' % (label, len(hosts), run.wall, run.rc), file=sys.stderr, flush=True)
     finally:

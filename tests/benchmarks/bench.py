@@ -201,7 +201,8 @@ def single_host(directory):
     cloud = CLOUD_SECONDS * SINGLE_SCALE
     role_per_host = run.wall / SINGLE_HOSTS
     peer_per_host = peer_wall / SINGLE_HOSTS
-    table(['run', 'wall per host (s)', 'cloud (s)', 'overhead per host (s)', 'wall / cloud', 'API calls per host', 'tasks / module runs / of them the collection\'s, per host'],
+    table(['run', 'wall per host (s)', 'cloud (s)', 'overhead per host (s)', 'wall / cloud', 'API calls per host',
+           "tasks / module runs / of them the collection's, per host"],
           [['tencentcloud.lighthouse.rollback (wall / hosts, ansible-playbook start included)', seconds(role_per_host), seconds(cloud),
             seconds(role_per_host - cloud), '%.2f' % (role_per_host / cloud), '%.1f' % (len(journal) / SINGLE_HOSTS), per_host_tasks(timing, SINGLE_HOSTS)],
            ['tccli-style script, 1 s waiter (SDK in one process: no per-command start-up)', seconds(peer_per_host), seconds(cloud),

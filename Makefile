@@ -12,11 +12,12 @@ COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
 
-.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint molecule awx-runner compat test demo clean
+.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint molecule awx-runner compat test demo bench clean
 
 help:
 	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
 	@echo "make test   everything CI runs: sanity, unit, emulator, integration, molecule, lint"
+	@echo "make bench  print the rollback's overhead, API calls and fleet times against the emulator (BENCH_ARGS=--help)"
 
 # OpenSSH's server gives the emulator's instances real SSH endpoints (the role's tests and the demo).
 system-packages:
@@ -117,6 +118,10 @@ compat: collection $(COMPAT_BIN)/.installed
 
 demo: collection
 	PATH=$(BIN):$$PATH $(BIN)/python tests/utils/demo.py
+
+# Prints figures and never fails on speed; not part of `make test`. BENCH_ARGS are bench.py's options.
+bench: collection
+	cd $(COLLECTION) && $(BIN)/python tests/benchmarks/bench.py $(BENCH_ARGS)
 
 test: sanity units emulator-tests integration lint molecule awx-runner
 

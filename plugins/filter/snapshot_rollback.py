@@ -63,6 +63,9 @@ def check_variables(given, known, values, playbook_dir):
             good = False
         if not good:
             problems.append('%s is %r; expected a number greater than 0' % (_name(option), value))
+    if 'serial' in values and _serial_steps(values['serial']) is None:
+        problems.append('snapshot_rollback_serial is %r; expected a number of hosts greater than 0, a percentage such as "25%%", '
+                        'or a list of them such as [1, 10, "25%%"]' % (values['serial'],))
     for option in TASK_FILES:
         path = values.get(option)
         if path and not os.path.isfile(task_file_path(path, playbook_dir)):
@@ -76,6 +79,50 @@ def check_variables(given, known, values, playbook_dir):
             problems.append('snapshot_rollback_health_checks[%d] is %r; expected a dict with a name and exactly one of url and '
                             'command' % (index, check))
     return problems
+
+
+def _serial_steps(serial):
+    """The steps of a serial value as (number, is_percentage) pairs, or None when one of them is not a valid step."""
+    steps = []
+    for step in serial if isinstance(serial, list) else [serial]:
+        text = str(step).strip() if not isinstance(step, bool) else ''
+        percentage = text.endswith('%')
+        number = text[:-1] if percentage else text
+        if not number.isdigit() or int(number) < 1 or (percentage and int(number) > 100):
+            return None
+        steps.append((int(number), percentage))
+    return steps or None
+
+
+def batch_sizes(serial, hosts):
+    """The sizes of the batches the play keyword ``serial`` makes of ``hosts`` hosts, as Ansible makes them.
+
+    ``serial``: a number of hosts, a percentage of the play's hosts ("25%", at least 1), or a list of them
+    whose last one repeats until every host had its batch.
+    """
+    steps = _serial_steps(serial)
+    sizes = []
+    while sum(sizes) < hosts:
+        number, percentage = steps[min(len(sizes), len(steps) - 1)]
+        size = max(1, int(number / 100.0 * hosts)) if percentage else number
+        sizes.append(min(size, hosts - sum(sizes)))
+    return sizes
+
+
+def batch_problem(batch, play_hosts, serial):
+    """Why ``batch`` is not the batch that ``serial`` makes next of ``play_hosts`` in their order; '' when it is."""
+    starts, start = [], 0
+    sizes = batch_sizes(serial, len(play_hosts))
+    for size in sizes:
+        starts.append(start)
+        start += size
+    first = play_hosts.index(batch[0])
+    if first in starts and play_hosts[first:first + sizes[starts.index(first)]] == list(batch):
+        return ''
+    return ('This batch holds %s, but with snapshot_rollback_serial %s the batches are, in inventory order, of %s hosts: run the play '
+            'with "serial: {{ snapshot_rollback_serial }}" and "order: inventory" (the shipped playbook does), set snapshot_rollback_serial '
+            'to the serial of your play, or set snapshot_rollback_strict_serial to false to take the batches the play makes'
+            % (', '.join(batch), json.dumps(serial), ', '.join(str(size) for size in sizes)))
 
 
 def task_file_path(path, playbook_dir):
@@ -160,22 +207,24 @@ def scope(hosts, hostvars):
     return found
 
 
-def conflicts(instances, own_instance_id, max_unavailable, members):
-    """The other instances that are not RUNNING, when with this one they would exceed ``max_unavailable``.
+def conflicts(instances, batch_instance_ids, max_unavailable, members):
+    """The instances outside this run's batch that are not RUNNING, when with the batch they would exceed ``max_unavailable``.
 
-    ``instances``: what the describe calls returned; ``members``: the scope (see scope()), to name the hosts.
+    The batch (``batch_instance_ids``, the instances the run takes down together) counts as one: with the default of 1,
+    nothing outside it may be down. ``instances``: what the describe calls returned; ``members``: the scope (see scope()),
+    to name the hosts.
     """
     hosts = {item['instance_id']: item['host'] for item in members}
     down = [{'instance_id': item['instance_id'], 'host': hosts.get(item['instance_id'], item.get('instance_name')),
              'state': item.get('instance_state')}
-            for item in instances if item['instance_id'] != own_instance_id and item.get('instance_state') != 'RUNNING']
+            for item in instances if item['instance_id'] not in batch_instance_ids and item.get('instance_state') != 'RUNNING']
     unique = list({item['instance_id']: item for item in down}.values())
     return unique if len(unique) + 1 > int(max_unavailable) else []
 
 
 def describe_conflicts(found, max_unavailable):
-    return ('Other instances of the fleet are down: %s. At most %s instance(s) of the fleet may be down at once '
-            '(snapshot_rollback_max_unavailable), so this host is not stopped. Another run, or someone else, is working on '
+    return ('Other instances of the fleet are down: %s. At most %s instance(s) of the fleet may be down at once, this batch '
+            'counting as one (snapshot_rollback_max_unavailable), so this host is not stopped. Another run, or someone else, is working on '
             'the fleet: wait for it, then rerun' % (', '.join('%s (%s) is %s' % (item['host'], item['instance_id'], item['state'])
                                                               for item in found), max_unavailable))
 
@@ -329,6 +378,7 @@ class FilterModule:
             'snapshot_rollback_record': make_record,
             'snapshot_rollback_parse_record': parse_record,
             'snapshot_rollback_scope': scope,
+            'snapshot_rollback_batch_problem': batch_problem,
             'snapshot_rollback_conflicts': conflicts,
             'snapshot_rollback_describe_conflicts': describe_conflicts,
             'snapshot_rollback_plan': plan,

@@ -14,8 +14,9 @@ description:
   - Reads a YAML configuration file whose name ends with C(lighthouse.yml) or C(lighthouse.yaml)
     and that sets O(plugin) to V(tencentcloud.lighthouse.lighthouse).
   - Hosts are added region by region, in the order of O(regions), and within a region in the order
-    the API lists them (instances about to be reclaimed first, then newest first). Plays that must run in
-    name order can set the play keyword C(order) to V(sorted).
+    the API lists them (instances about to be reclaimed first, then newest first), unless O(order_by) sets
+    the order. The order hosts are added in is the inventory order, which plays with the play keyword
+    C(order) set to V(inventory) (the default) follow, and in which C(serial) makes its batches.
   - Every host gets the variable C(lighthouse_instance_id) (with the default O(hostvars_prefix)), which
     the P(tencentcloud.lighthouse.snapshot_rollback#role) role uses as its default instance.
 author:
@@ -125,6 +126,21 @@ options:
       - private_ip
     default:
       - instance_name
+  order_by:
+    description:
+      - The order the hosts are added in, which is the inventory order, for example the order in which the
+        C(tencentcloud.lighthouse.rollback) playbook takes them, batch after batch.
+      - A list of keys, the first one deciding, the next ones breaking its ties; instances equal on every key
+        keep the order of the API. The order is over all regions together.
+      - V(instance_name), V(instance_id); V(created_time) (oldest first); V(public_ip) and V(private_ip), the
+        instance's first IPv4 address of that kind, in numeric order; V(tag:<key>), the value of the tag
+        C(<key>), for example V(tag:wave) to roll back in waves, wave V(1) first. Tag values that are whole
+        numbers come first, in numeric order (V(2) before V(10)), then the other values in text order.
+      - Prefix a key with V(-) for the reverse order, for example V(-created_time) for the newest first.
+      - Instances without a value for a key (no such tag, no address) come after those with one, in either order.
+    type: list
+    elements: str
+    default: []
   hostvars_prefix:
     description:
       - The prefix of the host variables that hold the instance's fields.
@@ -165,6 +181,10 @@ filters:
 hostnames:
   - instance_name
   - private_ip
+# Inventory order, so the rollback playbook's batches: the tag "wave" (1, 2, ...), then by name within a wave.
+order_by:
+  - tag:wave
+  - instance_name
 compose:
   ansible_host: lighthouse_private_addresses[0]
 keyed_groups:
@@ -191,6 +211,7 @@ cache_timeout: 600
 """
 
 import collections
+import ipaddress
 import sys
 
 from ansible.errors import AnsibleError
@@ -235,6 +256,57 @@ def host_names(instances, preferences):
     counts = collections.Counter(names)
     shared = sorted(name for name, count in counts.items() if count > 1)
     return [name if counts[name] == 1 else instance['instance_id'] for name, instance in zip(names, instances)], shared
+
+
+def _address_key(addresses):
+    return int(ipaddress.ip_address(addresses[0])) if addresses else None
+
+
+def _tag_key(value):
+    """Whole numbers first, in numeric order, then text: wave 2 comes before wave 10."""
+    text = str(value).strip()
+    return (0, int(text), '') if text.isdigit() else (1, 0, text)
+
+
+# The keys of the order_by option: how each finds its sort value in a normalised instance (None: no value).
+ORDER_KEYS = {
+    'instance_name': lambda instance: instance.get('instance_name') or None,
+    'instance_id': lambda instance: instance.get('instance_id'),
+    'created_time': lambda instance: instance.get('created_time') or None,
+    'public_ip': lambda instance: _address_key(instance.get('public_addresses')),
+    'private_ip': lambda instance: _address_key(instance.get('private_addresses')),
+}
+TAG_PREFIX = 'tag:'
+
+
+def order_functions(keys):
+    """For each order_by key, its sort value function and whether it is reversed; raises AnsibleError for an unknown key."""
+    functions = []
+    for key in keys:
+        reverse = key.startswith('-')
+        name = key[1:] if reverse else key
+        if name.startswith(TAG_PREFIX) and len(name) > len(TAG_PREFIX):
+            functions.append((_tag_value(name[len(TAG_PREFIX):]), reverse))
+        elif name in ORDER_KEYS:
+            functions.append((ORDER_KEYS[name], reverse))
+        else:
+            raise AnsibleError('Failed to list Lighthouse instances: order_by has the unknown key %r; expected one of %s or tag:<key>, '
+                               'each optionally prefixed with - for the reverse order' % (key, ', '.join(ORDER_KEYS)))
+    return functions
+
+
+def _tag_value(tag):
+    return lambda instance: _tag_key(instance['tags'][tag]) if tag in (instance.get('tags') or {}) else None
+
+
+def ordered(instances, functions):
+    """The instances sorted by ``functions`` (see order_functions()); instances equal on every key keep their order."""
+    result = list(instances)
+    # Stable sorts, by the last key first and by the first key last: the first key decides, the next ones break ties.
+    for value, reverse in reversed(functions):
+        valued = sorted((instance for instance in result if value(instance) is not None), key=value, reverse=reverse)
+        result = valued + [instance for instance in result if value(instance) is None]
+    return result
 
 
 def host_vars(instance, prefix):
@@ -298,7 +370,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             'endpoint': params['endpoint'],
         }
         check_query(query)
-        self._populate(self._instances(path, cache, params, query))
+        order = order_functions(self.get_option('order_by'))  # a bad key fails here, before any API call
+        self._populate(ordered(self._instances(path, cache, params, query), order))
 
     def _auth_params(self):
         """The auth options as connect() expects them, templates rendered with the extra variables."""

@@ -208,6 +208,18 @@ def check_bad_credential(work, ids):
     expect([call['error_code'] for call in calls], ['AuthFailure.SignatureFailure'], 'calls made with a wrong key')
 
 
+def check_order_by(work, ids):
+    del ids
+    # The play order, which ansible-inventory --list keeps in each group's host list: staging before prod, by name reversed within.
+    process, calls = run_inventory(work, 'ordered', {'filters': {'tag-key': 'env'}, 'order_by': ['-tag:env', '-instance_name']})
+    expect(process.returncode, 0, 'ansible-inventory with order_by (%s)' % process.stderr)
+    expect(json.loads(process.stdout)['ungrouped']['hosts'], ['db-1', 'web-2', 'web-1'], 'hosts in the order of order_by')
+    expect(len(describe_calls(calls)), 1, 'API calls with order_by')
+    refused, calls = run_inventory(work, 'misordered', {'order_by': ['tag:env', 'size']})
+    expect([refused.returncode != 0, "order_by has the unknown key 'size'" in refused.stderr, calls], [True, True, []],
+           'an unknown order_by key refused before any API call')
+
+
 def check_cache(work, ids):
     del ids
     config = {'filters': {'tag:env': 'prod'}, 'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile',
@@ -227,7 +239,7 @@ def main():
         ids[item['region'], item['InstanceName'], 'disk'] = item['SystemDisk']['DiskId']
     with tempfile.TemporaryDirectory() as work:
         for check in (check_everything_of_a_region, check_hostnames_and_compose, check_filters, check_regions,
-                      check_templated_credential, check_bad_credential, check_cache):
+                      check_templated_credential, check_bad_credential, check_order_by, check_cache):
             check(work, ids)
             print('ok', check.__name__)
 

@@ -120,6 +120,19 @@ def test_check_variables_accepts_a_positive_number(tmp_path, option, value):
     assert sr.check_variables([], KNOWN, {option: value}, str(tmp_path)) == []
 
 
+@pytest.mark.parametrize('serial', [1, '5', '25%', '100%', [1, 10, '25%'], ['1']], ids=['1', "'5'", '25%', '100%', 'canary', 'list'])
+def test_check_variables_accepts_a_serial(tmp_path, serial):
+    assert sr.check_variables([], KNOWN, {'serial': serial}, str(tmp_path)) == []
+
+
+@pytest.mark.parametrize('serial', [0, -1, '0%', '101%', '2.5', 'all', True, None, [], [1, 0], [1, 'x%']],
+                         ids=['0', '-1', '0%', '101%', '2.5', 'all', 'true', 'none', 'empty-list', 'list-with-0', 'list-with-bad'])
+def test_check_variables_rejects_a_bad_serial_naming_it(tmp_path, serial):
+    assert sr.check_variables([], KNOWN, {'serial': serial}, str(tmp_path)) == [
+        'snapshot_rollback_serial is %r; expected a number of hosts greater than 0, a percentage such as "25%%", '
+        'or a list of them such as [1, 10, "25%%"]' % (serial,)]
+
+
 def test_check_variables_checks_every_positive_number_option():
     assert sr.POSITIVE_NUMBERS == ('wait_timeout', 'verify_timeout', 'health_timeout', 'health_interval', 'connection_timeout',
                                    'max_unavailable')
@@ -439,17 +452,28 @@ CONFLICTS = [
 
 @pytest.mark.parametrize('instances, max_unavailable, expected', [case[1:] for case in CONFLICTS], ids=[case[0] for case in CONFLICTS])
 def test_conflicts(instances, max_unavailable, expected):
-    assert sr.conflicts(instances, 'lhins-1', max_unavailable, MEMBERS) == expected
+    assert sr.conflicts(instances, ['lhins-1'], max_unavailable, MEMBERS) == expected
 
 
 def test_conflicts_with_max_unavailable_1_and_no_other_down_is_empty():
-    assert sr.conflicts([described('lhins-1', 'STOPPED')], 'lhins-1', 1, MEMBERS) == []
+    assert sr.conflicts([described('lhins-1', 'STOPPED')], ['lhins-1'], 1, MEMBERS) == []
+
+
+def test_conflicts_count_the_batch_as_one():
+    batch_down = [described('lhins-1', 'STOPPED'), described('lhins-2', 'STOPPING'), described('lhins-3', 'RUNNING')]
+    assert sr.conflicts(batch_down, ['lhins-1', 'lhins-2'], 1, MEMBERS) == []
+    other_down = batch_down + [described('lhins-9', 'STOPPED', 'db-9')]
+    assert sr.conflicts(other_down, ['lhins-1', 'lhins-2'], 1, MEMBERS) == [{'instance_id': 'lhins-9', 'host': 'db-9', 'state': 'STOPPED'}]
+    assert sr.conflicts(other_down, ['lhins-1', 'lhins-2'], 2, MEMBERS) == []
+    # An instance of the batch whose id merely contains another's is no member of it.
+    assert sr.conflicts([described('lhins-12', 'STOPPED')], ['lhins-1'], 1, MEMBERS) == [
+        {'instance_id': 'lhins-12', 'host': 'name-of-lhins-12', 'state': 'STOPPED'}]
 
 
 def test_describe_conflicts_names_host_id_state_and_the_limit():
     message = sr.describe_conflicts([{'host': 'web-2', 'instance_id': 'lhins-2', 'state': 'STOPPED'}], 1)
     assert message.startswith('Other instances of the fleet are down: web-2 (lhins-2) is STOPPED.')
-    assert 'At most 1 instance(s) of the fleet may be down at once (snapshot_rollback_max_unavailable)' in message
+    assert 'At most 1 instance(s) of the fleet may be down at once, this batch counting as one (snapshot_rollback_max_unavailable)' in message
     assert 'so this host is not stopped' in message
 
 
@@ -467,6 +491,44 @@ def test_describe_conflicts_names_every_instance():
 def test_describe_conflicts_states_each_state_once(found):
     message = sr.describe_conflicts(found, 1)
     assert not re.search(r'\bis [A-Z_]+ (is|are) not RUNNING', message), message
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# batch_sizes, batch_problem
+
+@pytest.mark.parametrize('serial, hosts, expected', [
+    (1, 3, [1, 1, 1]),
+    ('2', 5, [2, 2, 1]),
+    ([1, 10, '25%'], 200, [1, 10, 50, 50, 50, 39]),
+    ([1, 10, '25%'], 8, [1, 7]),
+    ('25%', 3, [1, 1, 1]),  # a percentage makes batches of at least one host
+    ('50%', 5, [2, 2, 1]),
+    ('100%', 4, [4]),
+    ([2, '50%'], 6, [2, 3, 1]),
+    (1, 0, []),
+], ids=['1', "'2'", 'canary-200', 'canary-8', '25%-of-3', '50%-of-5', '100%', 'list-then-percent', 'no-hosts'])
+def test_batch_sizes_as_ansible_makes_them(serial, hosts, expected):
+    assert sr.batch_sizes(serial, hosts) == expected
+
+
+HOSTS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6']
+
+
+@pytest.mark.parametrize('batch, serial', [(['h1'], [1, 2]), (['h2', 'h3'], [1, 2]), (['h6'], [1, 2]), (['h1'], 1), (['h4'], 1),
+                                           (HOSTS, '100%')],
+                         ids=['canary', 'second', 'last-remainder', 'serial-1-first', 'serial-1-fourth', 'all-at-once'])
+def test_batch_problem_accepts_the_next_batch_in_order(batch, serial):
+    assert sr.batch_problem(batch, HOSTS, serial) == ''
+
+
+@pytest.mark.parametrize('batch, serial', [(HOSTS, 1), (['h1', 'h2'], [1, 2]), (['h3', 'h2'], [1, 2]), (['h3', 'h4'], [1, 2]),
+                                           (['h1', 'h3'], 2)],
+                         ids=['no-serial-in-the-play', 'too-big', 'out-of-order', 'shifted', 'not-consecutive'])
+def test_batch_problem_names_the_batch_and_the_expected_sizes(batch, serial):
+    message = sr.batch_problem(batch, HOSTS, serial)
+    assert message.startswith('This batch holds %s, but with snapshot_rollback_serial %s the batches are, in inventory order, of %s hosts'
+                              % (', '.join(batch), json.dumps(serial), ', '.join(str(size) for size in sr.batch_sizes(serial, 6))))
+    assert 'snapshot_rollback_strict_serial to false' in message
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -845,6 +907,7 @@ def test_filter_module_maps_every_filter_to_its_function():
         'snapshot_rollback_record': sr.make_record,
         'snapshot_rollback_parse_record': sr.parse_record,
         'snapshot_rollback_scope': sr.scope,
+        'snapshot_rollback_batch_problem': sr.batch_problem,
         'snapshot_rollback_conflicts': sr.conflicts,
         'snapshot_rollback_describe_conflicts': sr.describe_conflicts,
         'snapshot_rollback_plan': sr.plan,

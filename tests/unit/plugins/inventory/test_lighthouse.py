@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from ansible.errors import AnsibleError
@@ -139,6 +140,54 @@ def test_host_names_name_every_sharer_by_id(names, expected_names, expected_shar
 ])
 def test_host_vars(prefix, fields, expected):
     assert lighthouse.host_vars(normalized(**fields), prefix) == expected
+
+
+# Inventory order
+
+def named(*rows):
+    """Normalised instances, one per (name, fields) row."""
+    return [normalized(instance_id='lhins-%08d' % number, instance_name=name, **fields) for number, (name, fields) in enumerate(rows, 1)]
+
+
+def order(instances, keys):
+    return [item['instance_name'] for item in lighthouse.ordered(instances, lighthouse.order_functions(keys))]
+
+
+WAVES = named(('a', {'tags': {'wave': '10'}}), ('b', {'tags': {}}), ('c', {'tags': {'wave': '2'}}), ('d', {'tags': {'wave': 'canary'}}),
+              ('e', {'tags': {'wave': '2'}}), ('f', {}))
+
+
+@pytest.mark.parametrize('keys, expected', [
+    ([], ['a', 'b', 'c', 'd', 'e', 'f']),
+    # Whole numbers in numeric order, then text; instances without the tag last, in their order; ties keep theirs.
+    (['tag:wave'], ['c', 'e', 'a', 'd', 'b', 'f']),
+    (['-tag:wave'], ['d', 'a', 'c', 'e', 'b', 'f']),
+    (['tag:wave', '-instance_name'], ['e', 'c', 'a', 'd', 'f', 'b']),
+    (['-instance_id'], ['f', 'e', 'd', 'c', 'b', 'a']),
+])
+def test_ordered_by_tags_and_names(keys, expected):
+    assert order(WAVES, keys) == expected
+
+
+def test_ordered_by_address_is_numeric_and_puts_instances_without_one_last():
+    instances = named(('nine', {'private_addresses': ['10.0.0.9'], 'public_addresses': []}),
+                      ('none', {'private_addresses': [], 'public_addresses': []}),
+                      ('ten', {'private_addresses': ['10.0.0.10'], 'public_addresses': ['203.0.113.1']}))
+    assert order(instances, ['private_ip']) == ['nine', 'ten', 'none']
+    assert order(instances, ['-private_ip']) == ['ten', 'nine', 'none']
+    assert order(instances, ['public_ip']) == ['ten', 'nine', 'none']
+
+
+def test_ordered_by_creation_time():
+    instances = named(('new', {'created_time': '2025-03-01T00:00:00Z'}), ('old', {'created_time': '2024-12-31T23:59:59Z'}))
+    assert order(instances, ['created_time']) == ['old', 'new']
+    assert order(instances, ['-created_time']) == ['new', 'old']
+
+
+@pytest.mark.parametrize('key', ['name', 'tag:', 'created', '+instance_name', '--instance_name'])
+def test_order_functions_refuse_an_unknown_key(key):
+    with pytest.raises(AnsibleError, match=re.escape('order_by has the unknown key %r; expected one of instance_name, ' % key)):
+        lighthouse.order_functions(['instance_name', key])
 
 
 # The query
@@ -276,6 +325,12 @@ def test_parse_builds_hosts_variables_and_groups(cloud, parse):
     assert inventory.get_host('remote-1').get_vars()['lighthouse_region'] == 'ap-shanghai'
 
 
+def test_parse_order_by_sorts_the_hosts_of_every_region_together(cloud, parse):
+    inventory = parse(dict(AUTH, regions=['ap-guangzhou', 'ap-shanghai'], order_by=['-tag:env', '-instance_name']))
+    # env=test (remote-1's), then env=prod (web-1, web-2, by name reversed), then db-1, which has no env tag.
+    assert list(inventory.hosts) == ['remote-1', 'web-2', 'web-1', 'db-1']
+
+
 def test_parse_compose_overrides_ansible_host(cloud, parse):
     inventory = parse(dict(AUTH, compose={'ansible_host': 'lighthouse_private_addresses[0]'}))
     assert [inventory.get_host(name).get_vars()['ansible_host'] for name in inventory.hosts] == ['10.0.0.1', '10.0.0.2', '10.0.0.3']
@@ -351,6 +406,7 @@ def test_parse_regions(cloud, parse, config, regions):
     ({'region': 'ap-guangzhou', 'api_timeout': 0}, 'Failed to list Lighthouse instances: api_timeout must be a positive number of seconds, got 0'),
     ({'region': 'ap-guangzhou', 'instance_ids': ['lhins-00000001'], 'filters': {'zone': 'ap-guangzhou-3'}},
      'instance_ids and filters cannot be combined'),
+    ({'region': 'ap-guangzhou', 'order_by': ['tag:wave', 'size']}, "order_by has the unknown key 'size'"),
 ])
 def test_parse_refuses_bad_options_before_connecting(cloud, parse, config, message):
     with pytest.raises(AnsibleError, match=message):

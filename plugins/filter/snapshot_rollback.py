@@ -236,10 +236,10 @@ def plan(decision, instance, snapshot, options):
         return ['nothing: ' + decision['reason']]
     steps = ['run the pre tasks %s' % options['pre_tasks']] if options.get('pre_tasks') and resume == RESUME_FULL else []
     if resume == RESUME_FULL:
-        if instance.get('instance_state') != 'STOPPED':
-            steps.append('stop it (%s)' % options['stop_type'])
         if options.get('backup'):
             steps.append('snapshot its system disk as a backup')
+        if instance.get('instance_state') != 'STOPPED':
+            steps.append('stop it (%s)' % options['stop_type'])
         steps.append('roll it back to %s (%s)' % (snapshot.get('snapshot_id'), snapshot.get('snapshot_name')))
     else:
         steps.append('keep it on %s: %s' % (snapshot.get('snapshot_id'), decision['reason']))
@@ -312,7 +312,7 @@ def journal_entry(facts):
         'instance_id': facts['instance_id'],
         'snapshot_id': snapshot.get('snapshot_id') or facts.get('snapshot_id'),
         'snapshot_name': snapshot.get('snapshot_name') or facts.get('snapshot_name'),
-        'backup_snapshot_id': steps['apply'].get('backup_snapshot_id'),
+        'backup_snapshot_id': ((facts.get('backup') or {}).get('snapshot') or {}).get('snapshot_id'),
         'outcome': outcome,
         'resume': decision.get('resume'),
         'reason': decision.get('reason'),

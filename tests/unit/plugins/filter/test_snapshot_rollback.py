@@ -550,7 +550,7 @@ PLANS = [
     ('full-stopped-bare', FULL, 'STOPPED', BARE, [
         'roll it back to lhsnap-aaaaaaaa (baseline)', 'start it', 'verify: connection within 300 s', 'record it as done in ' + MARKER]),
     ('full-running-everything', FULL, 'RUNNING', EVERYTHING, [
-        'run the pre tasks drain.yml', 'stop it (HARD)', 'snapshot its system disk as a backup', 'roll it back to lhsnap-aaaaaaaa (baseline)',
+        'run the pre tasks drain.yml', 'snapshot its system disk as a backup', 'stop it (HARD)', 'roll it back to lhsnap-aaaaaaaa (baseline)',
         'start it', 'verify: connection within 300 s, nginx, app within 120 s, the verify tasks verify.yml',
         'run the post tasks undrain.yml', 'record it as done in ' + MARKER]),
     ('full-stopped-everything', FULL, 'STOPPED', EVERYTHING, [
@@ -668,7 +668,8 @@ def facts(**changes):
         'preflight': {'changed': False, 'elapsed': 0.4, 'instance': running(), 'snapshot': rolled_back_snapshot()},
         'decision': FULL, 'plan': ['stop it (SOFT_FIRST)', 'start it'],
         'stop': {'changed': True, 'request_ids': ['req-stop'], 'elapsed': 21.3},
-        'apply': {'changed': True, 'request_id': 'req-apply', 'elapsed': 64.0, 'backup_snapshot_id': 'lhsnap-backup'},
+        'backup': {'changed': True, 'snapshot': {'snapshot_id': 'lhsnap-backup'}, 'request_id': 'req-backup'},
+        'apply': {'changed': True, 'request_id': 'req-apply', 'elapsed': 64.0, 'backup_snapshot_id': None},
         'start': {'changed': True, 'request_ids': ['req-start'], 'elapsed': 18.9},
         'verify_started': '1717236987.5', 'started': '1717236900.0', 'started_iso': '2024-06-01T10:15:00Z',
         'now': 1717237018.25, 'now_iso': '2024-06-01T10:16:58Z', 'restarted': None, 'came_back_on': None, 'error': None,
@@ -727,7 +728,7 @@ def test_journal_entry_seconds(now, started, verify_started, verify, total):
 
 def test_journal_entry_of_a_resumed_host_takes_the_rollback_request_from_the_decision():
     skipped_step = {'changed': False, 'skipped': True, 'skip_reason': 'Conditional result was False'}
-    entry = sr.journal_entry(facts(decision=START, stop=skipped_step, apply=skipped_step, start={'changed': False, 'request_ids': []},
+    entry = sr.journal_entry(facts(decision=START, backup=skipped_step, stop=skipped_step, apply=skipped_step, start={'changed': False, 'request_ids': []},
                                    verify_started=None))
     assert entry['request_ids'] == {'stop': [], 'rollback': ROLLBACK_REQUEST, 'start': []}
     assert entry['seconds'] == {'preflight': 0.4, 'stop': None, 'rollback': None, 'start': None, 'verify': None, 'total': 118.25}
@@ -747,7 +748,7 @@ def test_journal_entry_rollback_request_falls_back_to_the_decision(apply_result,
 
 
 def test_journal_entry_of_a_failed_pre_flight():
-    entry = sr.journal_entry(facts(preflight=None, decision={}, plan=None, stop=None, apply=None, start=None, verify_started=None,
+    entry = sr.journal_entry(facts(preflight=None, decision={}, plan=None, backup=None, stop=None, apply=None, start=None, verify_started=None,
                                    snapshot_id=None, snapshot_name='baseline', error=ERROR))
     assert {key: entry[key] for key in ('snapshot_id', 'snapshot_name', 'backup_snapshot_id', 'outcome', 'resume', 'reason', 'plan')} == {
         'snapshot_id': None, 'snapshot_name': 'baseline', 'backup_snapshot_id': None, 'outcome': 'failed', 'resume': None, 'reason': None,

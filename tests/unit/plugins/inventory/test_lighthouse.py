@@ -14,8 +14,8 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 
 from ansible_collections.tencentcloud.lighthouse.plugins.inventory import lighthouse
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import connect
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeApi, instance
 
 FQCN = 'tencentcloud.lighthouse.lighthouse'
 SECRET_KEY = 'unit-test-secret-key'
@@ -36,42 +36,48 @@ def query(**fields):
     return item
 
 
-class FakeCloud:
-    """What connect() reaches instead of the network: a FakeApi (or an error to raise) per region."""
+def fleet_instance(number, name, **spec):
+    """A fleet entry of the emulated cloud: instance lhins-<n, 8 digits> named `name`, its disk lhdisk-<n, 8 digits>, 60 GB."""
+    return dict(instance_id='lhins-%08d' % number, name=name, system_disk={'disk_id': 'lhdisk-%08d' % number, 'size': 60}, snapshots=[], **spec)
 
-    def __init__(self, **regions):
-        self.regions = regions
+
+FLEET = [
+    fleet_instance(1, 'web-1', zone='ap-guangzhou-3', public_addresses=['203.0.113.1'], private_addresses=['10.0.0.1'],
+                   tags={'env': 'prod', 'team': 'web'}),
+    fleet_instance(2, 'web-2', zone='ap-guangzhou-4', state='STOPPED', public_addresses=['203.0.113.2'], private_addresses=['10.0.0.2'],
+                   tags={'env': 'prod'}),
+    fleet_instance(3, 'db-1', zone='ap-guangzhou-3', public_addresses=[], private_addresses=['10.0.0.3']),
+    fleet_instance(4, 'remote-1', region='ap-shanghai', zone='ap-shanghai-2', public_addresses=['203.0.113.4'], private_addresses=['10.1.0.4'],
+                   tags={'env': 'test'}),
+]
+
+
+class Connections:
+    """connect() as the plugin calls it, recorded; its clients talk to the emulated cloud, or it raises the error set for a region."""
+
+    def __init__(self, emulated):
+        self.emulated = emulated
         self.connected = []
+        self.errors = {}
 
     def connect(self, params):
         self.connected.append(params)
-        found = self.regions[params['region']]
-        if isinstance(found, Exception):
-            raise found
-        return found
+        if params['region'] in self.errors:
+            raise self.errors[params['region']]
+        return connect(params)
 
     @property
     def calls(self):
-        return [call for region in self.regions.values() if isinstance(region, FakeApi) for call in region.calls]
+        return self.emulated.calls()
 
 
 @pytest.fixture
-def cloud(monkeypatch, clean_env):
-    """Three instances in ap-guangzhou (one STOPPED, one without a public address), one in ap-shanghai."""
-    fake = FakeCloud(**{
-        'ap-guangzhou': FakeApi(InstanceSet=[
-            instance(1, InstanceName='web-1', Zone='ap-guangzhou-3', PublicAddresses=['203.0.113.1'], PrivateAddresses=['10.0.0.1'],
-                     Tags=[{'Key': 'env', 'Value': 'prod'}, {'Key': 'team', 'Value': 'web'}]),
-            instance(2, InstanceName='web-2', Zone='ap-guangzhou-4', InstanceState='STOPPED', PublicAddresses=['203.0.113.2'],
-                     PrivateAddresses=['10.0.0.2'], Tags=[{'Key': 'env', 'Value': 'prod'}]),
-            instance(3, InstanceName='db-1', Zone='ap-guangzhou-3', PublicAddresses=[], PrivateAddresses=['10.0.0.3'], Tags=[]),
-        ]),
-        'ap-shanghai': FakeApi(region='ap-shanghai', InstanceSet=[
-            instance(4, InstanceName='remote-1', Zone='ap-shanghai-2', PublicAddresses=['203.0.113.4'], PrivateAddresses=['10.1.0.4']),
-        ]),
-    })
-    monkeypatch.setattr(lighthouse, 'connect', fake.connect)
-    return fake
+def cloud(cloud, monkeypatch, clean_env):
+    """The emulated cloud with three instances in ap-guangzhou (one STOPPED, one without a public address), one in ap-shanghai."""
+    cloud.seed(*FLEET)
+    connections = Connections(cloud)
+    monkeypatch.setattr(lighthouse, 'connect', connections.connect)
+    return connections
 
 
 @pytest.fixture
@@ -243,12 +249,11 @@ def test_list_instances_by_ids(cloud):
     assert cloud.calls[0][1]['InstanceIds'] == ['lhins-00000002']
 
 
-def test_list_instances_reads_every_page(monkeypatch):
-    api = FakeApi(InstanceSet=[instance(number) for number in range(1, 251)])
-    monkeypatch.setattr(lighthouse, 'connect', FakeCloud(**{'ap-guangzhou': api}).connect)
+def test_list_instances_reads_every_page(cloud):
+    cloud.emulated.seed(*[fleet_instance(number, 'lh-%d' % number) for number in range(1, 251)])
     found = lighthouse.list_instances(AUTH, query())
     assert len({item['instance_id'] for item in found}) == 250
-    assert [params['Offset'] for _action, params in api.calls] == [0, 100, 200]
+    assert [params['Offset'] for _action, params in cloud.calls] == [0, 100, 200]
 
 
 @pytest.mark.parametrize('error, message', [
@@ -258,7 +263,7 @@ def test_list_instances_reads_every_page(monkeypatch):
      'Failed to list Lighthouse instances in ap-shanghai: secret_id and secret_key must be given together (ClientError)'),
 ])
 def test_list_instances_failure_names_region_message_and_code(cloud, error, message):
-    cloud.regions['ap-shanghai'] = error
+    cloud.errors['ap-shanghai'] = error
     with pytest.raises(AnsibleError) as caught:
         lighthouse.list_instances(AUTH, query(regions=['ap-guangzhou', 'ap-shanghai']))
     assert caught.value.message == message
@@ -352,7 +357,7 @@ def test_parse_rejects_an_unknown_hostnames_choice(cloud, parse):
 
 
 def test_parse_names_instances_sharing_a_name_by_id_and_warns(cloud, parse, warned):
-    cloud.regions['ap-shanghai'].sets['InstanceSet'][0]['InstanceName'] = 'web-1'
+    cloud.emulated.seed(*FLEET[:3] + [dict(FLEET[3], name='web-1')])
     inventory = parse(dict(AUTH, regions=['ap-guangzhou', 'ap-shanghai']))
     assert list(inventory.hosts) == ['lhins-00000001', 'web-2', 'db-1', 'lhins-00000004']
     assert inventory.get_host('lhins-00000004').get_vars()['lighthouse_instance_name'] == 'web-1'

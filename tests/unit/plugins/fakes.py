@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-
 
 class FakeClock:
     """A monotonic clock that only moves when something sleeps on it."""

@@ -568,8 +568,7 @@ def roll_back(module):
     def adopt(request, seen_before, seen_after):
         """Whether the resources show the request took effect; the backup or rollback found is then recorded."""
         if request == 'backup':
-            made = [item for item in snapshots_of_disk(client, system_disk_of(seen_after['instance']).get('disk_id'))
-                    if item.get('snapshot_name') == backup['name']]
+            made = snapshots_named(client, system_disk_of(seen_after['instance']).get('disk_id'), backup['name'])
             if made:
                 module.result['backup_snapshot_id'], backup['request_id'] = made[0]['snapshot_id'], made[0].get('latest_operation_request_id')
             return bool(made)

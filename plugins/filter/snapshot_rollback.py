@@ -229,6 +229,41 @@ def describe_conflicts(found, max_unavailable):
                                                               for item in found), max_unavailable))
 
 
+def batch_calls(hosts):
+    """The batch's power calls: one per region, ``{'region', 'instance_ids', 'hosts'}``, regions in the order first met.
+
+    ``hosts``: the host variables of the batch's hosts the call is for (their instance id, region and inventory name).
+    """
+    calls = {}
+    for host in hosts:
+        call = calls.setdefault(host['_snapshot_rollback_region'], {'region': host['_snapshot_rollback_region'], 'instance_ids': [], 'hosts': []})
+        call['instance_ids'].append(host['_snapshot_rollback_instance_id'])
+        call['hosts'].append(host['inventory_hostname'])
+    return list(calls.values())
+
+
+def batch_outcome(results, instance_id, state=None):
+    """What a batch power call (the ``results`` of its loop over batch_calls()) did for one instance.
+
+    ``{'ok', 'message', 'result'}``: ok when the call that named the instance succeeded and shows it (in ``state``,
+    when given); ``message`` says why not; ``result`` is that call's result, without its loop item, for the journal.
+    """
+    result = next((item for item in results or [] if instance_id in (item.get('item') or {}).get('instance_ids', [])), None)
+    if result is None:
+        return {'ok': False, 'message': 'no call was made for instance %s' % instance_id, 'result': None}
+    result = dict((key, value) for key, value in result.items() if key != 'item')
+    shown = [item for item in result.get('instances') or [] if item.get('instance_id') == instance_id]
+    if 'instances' not in result:  # the module failed: the task does not fail the batch (failed_when), each host does
+        message = result.get('msg') or 'the call for instance %s failed' % instance_id
+    elif not shown:
+        message = 'instance %s is not in the answer' % instance_id
+    elif state and shown[0].get('instance_state') != state:
+        message = 'instance %s is %s, not %s' % (instance_id, shown[0].get('instance_state'), state)
+    else:
+        message = None
+    return {'ok': message is None, 'message': message, 'result': result}
+
+
 def plan(decision, instance, snapshot, options):
     """What the role will do with this host, step by step (shown in every run, and the journal's ``plan``)."""
     resume = decision['resume']
@@ -380,6 +415,8 @@ class FilterModule:
             'snapshot_rollback_scope': scope,
             'snapshot_rollback_batch_problem': batch_problem,
             'snapshot_rollback_conflicts': conflicts,
+            'snapshot_rollback_batch_calls': batch_calls,
+            'snapshot_rollback_batch_outcome': batch_outcome,
             'snapshot_rollback_describe_conflicts': describe_conflicts,
             'snapshot_rollback_plan': plan,
             'snapshot_rollback_failure': failure,

@@ -897,6 +897,49 @@ def test_summary_table_is_aligned(hosts):
         assert line == host.ljust(width) + '  ' + status
 
 
+def batch_host(name, instance_id, region):
+    return {'inventory_hostname': name, '_snapshot_rollback_instance_id': instance_id, '_snapshot_rollback_region': region}
+
+
+def test_batch_calls_make_one_call_per_region_in_batch_order():
+    hosts = [batch_host('web-1', 'lhins-1', 'ap-guangzhou'), batch_host('web-2', 'lhins-2', ''),
+             batch_host('web-3', 'lhins-3', 'ap-guangzhou')]
+    assert sr.batch_calls(hosts) == [
+        {'region': 'ap-guangzhou', 'instance_ids': ['lhins-1', 'lhins-3'], 'hosts': ['web-1', 'web-3']},
+        {'region': '', 'instance_ids': ['lhins-2'], 'hosts': ['web-2']},
+    ]
+    assert sr.batch_calls([]) == []
+
+
+def power_result(instance_ids, states=None, **fields):
+    """One loop result of a batch power call: its item, and the instances it shows unless it failed."""
+    result = dict({'item': {'region': '', 'instance_ids': instance_ids, 'hosts': []}, 'changed': True, 'request_ids': ['req-1']}, **fields)
+    if states is not None:
+        result['instances'] = [{'instance_id': item, 'instance_state': state} for item, state in zip(instance_ids, states)]
+    return result
+
+
+def test_batch_outcome_finds_the_call_that_named_the_instance():
+    results = [power_result(['lhins-1'], ['STOPPED']), power_result(['lhins-2', 'lhins-3'], ['RUNNING', 'RUNNING'])]
+    outcome = sr.batch_outcome(results, 'lhins-3', 'RUNNING')
+    assert (outcome['ok'], outcome['message']) == (True, None)
+    assert outcome['result']['instances'][1]['instance_id'] == 'lhins-3'
+    assert 'item' not in outcome['result']  # the journal keeps the answer, not the batch's host variables
+    assert sr.batch_outcome(results, 'lhins-1')['ok'] is True  # any state when none is asked for
+
+
+@pytest.mark.parametrize('results, message', [
+    ([], 'no call was made for instance lhins-1'),
+    ([power_result(['lhins-1'], msg='Failed to stop instances lhins-1: [AuthFailure] denied', error_code='AuthFailure', failed=False)],
+     'Failed to stop instances lhins-1: [AuthFailure] denied'),
+    ([power_result(['lhins-1'], [])], 'instance lhins-1 is not in the answer'),
+    ([power_result(['lhins-1'], ['STOPPED'])], 'instance lhins-1 is STOPPED, not RUNNING'),
+])
+def test_batch_outcome_says_why_the_call_did_not_do_it(results, message):
+    outcome = sr.batch_outcome(results, 'lhins-1', 'RUNNING')
+    assert (outcome['ok'], outcome['message']) == (False, message)
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # FilterModule
 
@@ -910,6 +953,8 @@ def test_filter_module_maps_every_filter_to_its_function():
         'snapshot_rollback_scope': sr.scope,
         'snapshot_rollback_batch_problem': sr.batch_problem,
         'snapshot_rollback_conflicts': sr.conflicts,
+        'snapshot_rollback_batch_calls': sr.batch_calls,
+        'snapshot_rollback_batch_outcome': sr.batch_outcome,
         'snapshot_rollback_describe_conflicts': sr.describe_conflicts,
         'snapshot_rollback_plan': sr.plan,
         'snapshot_rollback_failure': sr.failure,
@@ -923,3 +968,4 @@ def test_filter_names_carry_the_role_prefix_and_point_at_module_functions():
     for name, function in sr.FilterModule().filters().items():
         assert name.startswith('snapshot_rollback_')
         assert getattr(sr, function.__name__) is function
+

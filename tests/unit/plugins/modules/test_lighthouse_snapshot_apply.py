@@ -163,7 +163,8 @@ def test_check_power_state_accepts(state, force):
 
 
 @pytest.mark.parametrize('state, force, message', [
-    ('RUNNING', False, 'instance lhins-00000001 is RUNNING; stop it first, or set force: true to let the API force-stop it'),
+    ('RUNNING', False, 'instance lhins-00000001 is RUNNING; stop it first, or set force: true to let the API force-stop it'
+                       ' (its latest operation: StopInstances SUCCESS (request req-stop))'),
     ('RESCUE_MODE', True, 'instance lhins-00000001 is RESCUE_MODE; a rollback needs it RUNNING or STOPPED'),
     ('SHUTDOWN', False, 'instance lhins-00000001 is SHUTDOWN; a rollback needs it RUNNING or STOPPED'),
     ('LAUNCH_FAILED', True, 'instance lhins-00000001 is LAUNCH_FAILED; a rollback needs it RUNNING or STOPPED'),
@@ -172,6 +173,13 @@ def test_check_power_state_refuses(state, force, message):
     with pytest.raises(LighthouseError) as caught:
         module.check_power_state(an_instance(state), force)
     assert (caught.value.code, caught.value.message) == ('UnsupportedOperation.InvalidInstanceState', message)
+
+
+def test_check_power_state_names_the_stop_that_failed():
+    stop_failed = an_instance('RUNNING', latest_operation='StopInstances', latest_operation_state='FAILED', latest_operation_request_id='req-9')
+    with pytest.raises(LighthouseError) as caught:
+        module.check_power_state(stop_failed, False)
+    assert caught.value.message.endswith('(its latest operation: StopInstances FAILED (request req-9))')
 
 
 def denial(action, code):
@@ -341,6 +349,31 @@ def test_a_transitional_instance_is_waited_out_then_judged(run_module, cloud, cl
         assert result['changed'] is True
         assert cloud.sent() == [ROLLBACK]
     assert clock.now - 100 >= cloud.settings['durations']['stop']
+
+
+def test_a_stopping_instance_is_polled_without_reading_the_snapshot_each_time(run_module, cloud):
+    cloud.seed(instance(1, 'STOPPING', snapshots=[snapshot(1)]))
+    roll_back(run_module)
+    before_rollback = cloud.actions()[:cloud.actions().index('ApplyInstanceSnapshot')]
+    assert before_rollback.count('DescribeInstances') > 2  # polled while it stopped
+    assert before_rollback.count('DescribeSnapshots') == 2  # the first look, and once it had stopped
+
+
+def test_the_rollback_is_polled_on_the_instance_and_the_snapshot_read_at_its_end(run_module, cloud):
+    stopped_web1(cloud)
+    roll_back(run_module)
+    after_rollback = cloud.actions()[cloud.actions().index('ApplyInstanceSnapshot') + 1:]
+    assert after_rollback.count('DescribeInstances') > 2
+    assert after_rollback.count('DescribeSnapshots') == 1
+
+
+def test_a_failed_wait_reads_the_snapshot_to_show_the_progress(cloud, client):
+    cloud.seed(instance(1, 'STOPPED', snapshots=[snapshot(1)]))
+    seen = {'instance': {'instance_id': 'lhins-00000001'}}
+    assert module.with_snapshot(client, seen, 'lhsnap-00000001')['snapshot']['snapshot_id'] == 'lhsnap-00000001'
+    assert module.with_snapshot(client, seen, 'lhsnap-00000009') == seen  # unreadable: the view as it was
+    complete = dict(seen, snapshot={'snapshot_id': 'lhsnap-00000001'})
+    assert module.with_snapshot(client, complete, 'lhsnap-00000001') is complete
 
 
 def test_a_missing_snapshot_fails_without_waiting_for_the_instance(run_module, cloud, clock):

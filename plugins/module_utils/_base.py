@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -28,6 +29,8 @@ DEFAULT_WAIT_TIMEOUT = 1200
 # After a change's answer is lost, how long its resources are watched for a sign of it before it is taken
 # not to have reached the API (and may be sent again).
 RECONCILE_GRACE = 5.0
+# Under ~/.ansible/tmp: the schedules the control node's tasks share to keep inside the API's rate limits.
+PACING_DIR_NAME = 'tencentcloud-lighthouse-pacing'
 # Refusals that say the resource is no longer in the state the request was planned for: another client changed it
 # between the look and the call. The request is planned again once from a fresh look, like a busy refusal.
 STALE_PLAN_CODES = frozenset(('UnsupportedOperation.InvalidInstanceState', 'UnsupportedOperation.InvalidSnapshotState'))
@@ -63,6 +66,8 @@ class LighthouseModule:
     clock = staticmethod(time.monotonic)
     sleep = staticmethod(time.sleep)
     random = staticmethod(random.random)
+    # Whether calls are paced together with the control node's other tasks (unit tests, on a fake clock, do not).
+    share_pacing = True
 
     def __init__(self, argument_spec, wait=False, **kwargs):
         spec = dict(AUTH_ARGSPEC, **(WAIT_ARGSPEC if wait else {}))
@@ -91,7 +96,8 @@ class LighthouseModule:
     def client(self):
         """The Client, built on first use (raises LighthouseError for bad credentials, region or endpoint)."""
         if self._client is None:
-            self._client = connect(self.params, self.retry, self.deadline, self.pacer)
+            pacing_dir = os.path.join(os.path.expanduser('~'), '.ansible', 'tmp', PACING_DIR_NAME) if self.share_pacing else None
+            self._client = connect(self.params, self.retry, self.deadline, self.pacer, pacing_dir)
         return self._client
 
     @property

@@ -90,8 +90,12 @@ def make_credential(secret_id=None, secret_key=None, security_token=None):
         raise LighthouseError(CLIENT_ERROR, _NO_CREDENTIALS) from None
 
 
-def connect(params, retry=None, deadline=None, pacer=None):
-    """Return a Client for the shared auth/place options in `params` (see _base.AUTH_ARGSPEC)."""
+def connect(params, retry=None, deadline=None, pacer=None, pacing_dir=None):
+    """Return a Client for the shared auth/place options in `params` (see _base.AUTH_ARGSPEC).
+
+    With `pacing_dir`, the `pacer` paces the calls together with the other tasks of the control node that use
+    the same SecretId (see Pacer.share).
+    """
     region = params.get('region')
     if not region:
         raise LighthouseError(CLIENT_ERROR, 'a region is required: set region or TENCENTCLOUD_REGION')
@@ -102,6 +106,8 @@ def connect(params, retry=None, deadline=None, pacer=None):
     # No region breaker (it hides network errors) and no SDK retryer: Retry owns retrying.
     profile = ClientProfile(httpProfile=http_profile, language='en-US', disable_region_breaker=True)
     credential = make_credential(params.get('secret_id'), params.get('secret_key'), params.get('security_token'))
+    if pacer is not None and pacing_dir and params.get('secret_id'):
+        pacer.share(pacing_dir, params['secret_id'])
     return Client(LighthouseClient(credential, region, profile), region, retry, deadline, pacer)
 
 

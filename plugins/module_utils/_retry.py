@@ -5,12 +5,18 @@
 # PRIVATE to the tencentcloud.lighthouse collection: no compatibility promises, do not import
 # from outside this collection.
 
-"""The collection's one backoff policy: jittered exponential backoff, within the task's deadline."""
+"""The collection's one backoff policy (jittered exponential backoff, within the task's deadline) and its pacing of calls."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import random
+import stat
 import time
+
+from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import THROTTLED, TRANSIENT, LighthouseError
 
@@ -71,26 +77,75 @@ class Retry:
             attempt += 1
 
 
-class Pacer:
-    """Keeps one task's calls of each action under the action's documented rate limit (a token bucket).
+# The share of an action's rate limit the collection's calls are spaced at, and how far ahead of that schedule
+# calls may run, so that a task's few quick calls go at once: within any second the calls stay inside the limit.
+RATE_SHARE = 0.8
+BURST_SECONDS = (1 - RATE_SHARE) / RATE_SHARE
+# A slot further ahead than this is not believed (a schedule file left by a clock that jumped): the call goes now.
+LONGEST_PACE = 60.0
 
-    A burst of up to a second's worth of calls goes at once; beyond that, calls are spaced out, so that
-    a task that polls does not itself cause throttling.
+
+class Pacer:
+    """Spaces the calls of each action evenly, inside the action's documented rate limit (RATE_SHARE of it).
+
+    Each call takes the next free slot of its action's schedule and sleeps until it (a slot up to BURST_SECONDS
+    in the past goes at once). After share(), the schedule
+    is shared by every task of the control node that uses the same account (a small file per account and action,
+    under a lock), so that a batch of tasks started together keeps inside the limit instead of being throttled;
+    where no file can be used, the task keeps its own schedule.
     """
 
     def __init__(self, clock=time.monotonic, sleep=time.sleep, limits=None):
         self._clock = clock
         self._sleep = sleep
         self._limits = RATE_LIMITS if limits is None else limits
-        self._buckets = {}  # action -> (tokens, time they were counted)
+        self._next = {}  # action -> the next free slot, for a schedule of this task's own
+        self._shared = None  # (directory, account key) once shared
+
+    def share(self, directory, account):
+        """Share the schedules with the other tasks of this control node that use `account` (a SecretId, never stored)."""
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            info = os.stat(directory)
+        except OSError:
+            return
+        # Only a private directory of this user: anyone else who can write there could hold the calls back.
+        if info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            self._shared = (directory, hashlib.sha256(to_bytes(account)).hexdigest()[:16])
 
     def wait(self, action):
-        """Sleep, if needed, until a call of `action` keeps within its rate limit; count the call."""
-        limit = self._limits.get(action, DEFAULT_RATE_LIMIT)
+        """Sleep, if needed, until the next free slot of `action`; take it."""
+        spacing = 1.0 / (self._limits.get(action, DEFAULT_RATE_LIMIT) * RATE_SHARE)
         now = self._clock()
-        tokens, counted = self._buckets.get(action, (limit, now))
-        tokens = min(limit, tokens + (now - counted) * limit)
-        if tokens < 1:
-            self._sleep((1 - tokens) / limit)
-            now, tokens = self._clock(), 1
-        self._buckets[action] = (tokens - 1, now)
+        slot = self._take_slot(action, now, spacing)
+        if slot > now:
+            self._sleep(slot - now)
+
+    def _take_slot(self, action, now, spacing):
+        if self._shared:
+            try:
+                return _take_shared_slot(os.path.join(self._shared[0], '%s-%s' % (self._shared[1], action)), now, spacing)
+            except OSError:
+                pass  # the shared schedule cannot be used: this task keeps its own
+        slot = max(now - BURST_SECONDS, self._next.get(action, now - BURST_SECONDS))
+        self._next[action] = slot + spacing
+        return slot
+
+
+def _take_shared_slot(path, now, spacing):
+    """The next free slot of the schedule in `path` (the monotonic time it holds), which then moves on by `spacing`."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            slot = max(now - BURST_SECONDS, float(os.read(descriptor, 64)))
+        except ValueError:
+            slot = now - BURST_SECONDS  # a new (empty) schedule, or one that is not a number: start afresh
+        if slot > now + LONGEST_PACE:
+            slot = now - BURST_SECONDS
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, to_bytes(repr(slot + spacing)))
+        return slot
+    finally:
+        os.close(descriptor)  # which releases the lock

@@ -51,12 +51,15 @@ def cloud(monkeypatch, clock):
     """An empty emulated Lighthouse (see emulated.py) that every module run talks to, on the FakeClock.
 
     Modules read the time only through LighthouseModule's clock, sleep and random: the FakeClock, its
-    sleep, and a jitter fixed at the top of its range. Their Client is the real one, built by connect().
+    sleep, and a jitter fixed at the top of its range; each paces its calls alone. Their Client is the
+    real one, built by connect().
     """
     emulated = EmulatedCloud(clock)
     monkeypatch.setattr(LighthouseModule, 'clock', staticmethod(clock))
     monkeypatch.setattr(LighthouseModule, 'sleep', staticmethod(clock.sleep))
     monkeypatch.setattr(LighthouseModule, 'random', staticmethod(lambda: 1.0))
+    # Pacing shared through files would carry one test's fake times into the next.
+    monkeypatch.setattr(LighthouseModule, 'share_pacing', False)
     monkeypatch.setattr(_client, 'LighthouseClient', emulated.sdk_client)
     return emulated
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -15,7 +16,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import Client, connect, make_credential, parse_endpoint
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
 
 SECRET_KEY = 'unit-test-secret-key-0123456789'
@@ -89,6 +90,21 @@ def test_connect_configures_the_sdk(extra, protocol, host, certification):
 
 def test_connect_defaults_the_api_timeout():
     assert connect(PARAMS)._sdk_client.profile.httpProfile.reqTimeout == 30
+
+
+def test_connect_shares_the_pacing_of_the_account_in_the_directory_given(tmp_path):
+    pacer = Pacer()
+    connect(PARAMS, pacer=pacer, pacing_dir=str(tmp_path / 'pacing'))
+    pacer.wait('DescribeRegions')
+    assert [name.split('-', 1)[1] for name in os.listdir(str(tmp_path / 'pacing'))] == ['DescribeRegions']
+
+
+def test_connect_without_a_directory_leaves_the_pacer_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pacer = Pacer()
+    connect(PARAMS, pacer=pacer)
+    pacer.wait('DescribeRegions')
+    assert os.listdir(str(tmp_path)) == []
 
 
 def test_connect_needs_a_region(clean_env):

@@ -4,10 +4,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
+
 import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import RATE_LIMITS, Pacer, Retry
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import BURST_SECONDS, RATE_LIMITS, RATE_SHARE, Pacer, Retry
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import Scripted
 
@@ -98,29 +102,86 @@ def test_a_throttled_mutating_call_is_retried_the_api_refused_it_before_acting(c
     assert call.calls == 2
 
 
-# ---- Pacer: one task keeps under each action's rate limit
+# ---- Pacer: calls keep inside each action's rate limit, alone or shared
 
-def test_pacer_lets_a_second_s_worth_of_calls_through_at_once(clock):
-    pacer = Pacer(clock, clock.sleep, {'DescribeSnapshots': 20})
-    for _call in range(20):
-        pacer.wait('DescribeSnapshots')
+def test_pacer_lets_quick_calls_run_a_little_ahead(clock):
+    pacer = Pacer(clock, clock.sleep, {'DescribeInstances': 100})
+    for _call in range(20):  # spaced at 80 calls a second, up to 0.25 s ahead
+        pacer.wait('DescribeInstances')
     assert clock.sleeps == []
 
 
-def test_pacer_spaces_out_calls_beyond_the_limit(clock):
+def test_pacer_spaces_calls_at_the_rate_share_of_the_limit(clock):
     pacer = Pacer(clock, clock.sleep, {'StopInstances': 2})
-    for _call in range(5):
+    for _call in range(3):
         pacer.wait('StopInstances')
-    assert clock.sleeps == [0.5, 0.5, 0.5]
+    spacing = 1 / (2 * RATE_SHARE)
+    assert clock.sleeps == pytest.approx([spacing - BURST_SECONDS, spacing])
 
 
-def test_pacer_counts_each_action_on_its_own_and_refills_with_time(clock):
+def test_pacer_counts_each_action_on_its_own_and_lets_time_pass(clock):
     pacer = Pacer(clock, clock.sleep, {'StartInstances': 1})
     pacer.wait('StartInstances')
-    pacer.wait('DescribeRegions')  # not listed: the default limit
-    clock.sleep(1)
+    pacer.wait('DescribeRegions')  # not listed: the default limit, its own schedule
+    clock.sleep(2)
     pacer.wait('StartInstances')
-    assert clock.sleeps == [1]
+    assert clock.sleeps == [2]
+
+
+def shared_pacers(clock, directory, count):
+    pacers = [Pacer(clock, clock.sleep, {'DescribeInstancesDeniedActions': 10}) for _pacer in range(count)]
+    for pacer in pacers:
+        pacer.share(str(directory), 'AKIDexample')
+    return pacers
+
+
+def test_shared_pacers_take_successive_slots(clock, tmp_path):
+    # Three tasks of one control node (three processes, in life) with the same account, calling at the same
+    # moment: each takes the next slot of one schedule.
+    slept = []
+    for pacer in shared_pacers(clock, tmp_path / 'pacing', 5):
+        pacer._sleep = slept.append  # pylint: disable=protected-access
+        pacer.wait('DescribeInstancesDeniedActions')
+    # Slots every 1 / (10 x RATE_SHARE) s from BURST_SECONDS ago: the first three go at once.
+    assert slept == pytest.approx([0.125, 0.25])
+    names = os.listdir(str(tmp_path / 'pacing'))
+    assert len(names) == 1 and names[0].endswith('-DescribeInstancesDeniedActions')
+    assert 'AKIDexample' not in names[0]  # the account is kept as a hash
+    assert stat.S_IMODE(os.stat(str(tmp_path / 'pacing')).st_mode) == 0o700
+
+
+def test_pacers_of_other_accounts_do_not_wait_for_each_other(clock, tmp_path):
+    first, second = shared_pacers(clock, tmp_path, 2)
+    second.share(str(tmp_path), 'AKIDother')
+    first.wait('StopInstances')
+    second.wait('StopInstances')
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize('content', [b'', b'not a number', b'1e12'])
+def test_a_shared_schedule_that_is_empty_garbled_or_far_ahead_starts_afresh(clock, tmp_path, content):
+    pacer, = shared_pacers(clock, tmp_path, 1)
+    (tmp_path / ('%s-StopInstances' % hashlib.sha256(b'AKIDexample').hexdigest()[:16])).write_bytes(content)
+    pacer.wait('StopInstances')
+    assert clock.sleeps == []
+
+
+def test_a_directory_others_can_write_is_not_shared(clock, tmp_path):
+    directory = tmp_path / 'pacing'
+    directory.mkdir()
+    directory.chmod(0o777)
+    first, second = shared_pacers(clock, directory, 2)
+    first.wait('StopInstances')
+    second.wait('StopInstances')
+    assert clock.sleeps == [] and os.listdir(str(directory)) == []
+
+
+def test_a_directory_that_cannot_be_made_leaves_the_pacer_alone(clock, tmp_path):
+    (tmp_path / 'file').write_text('')
+    pacer, = shared_pacers(clock, tmp_path / 'file' / 'pacing', 1)
+    for _call in range(4):
+        pacer.wait('StopInstances')
+    assert clock.sleeps == pytest.approx([0.125])  # its own schedule still paces it
 
 
 def test_pacer_knows_every_action_the_collection_calls():

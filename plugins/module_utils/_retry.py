@@ -77,10 +77,12 @@ class Retry:
             attempt += 1
 
 
-# The share of an action's rate limit the collection's calls are spaced at, and how far ahead of that schedule
-# calls may run, so that a task's few quick calls go at once: within any second the calls stay inside the limit.
-RATE_SHARE = 0.8
-BURST_SECONDS = (1 - RATE_SHARE) / RATE_SHARE
+# Calls of an action are spaced at RATE_SHARE of its rate limit, and may run up to BURST_SECONDS ahead of that
+# schedule, so that a task's few quick calls go at once: within any second they use at most HEADROOM of the limit,
+# which leaves room for network jitter.
+HEADROOM = 0.9
+RATE_SHARE = 0.75
+BURST_SECONDS = (HEADROOM - RATE_SHARE) / RATE_SHARE
 # A slot further ahead than this is not believed (a schedule file left by a clock that jumped): the call goes now.
 LONGEST_PACE = 60.0
 

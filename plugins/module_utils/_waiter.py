@@ -52,15 +52,9 @@ class Waiter:
         self.growth = growth
         self._sleep = sleep
 
-    def wait(self, what, probe, deadline, describe, just_sent=False):
-        """Return the value of the first DONE observation; `describe(value)` shows the last one in failures.
-
-        With `just_sent` (an operation was requested a moment ago), the first look waits one interval: an
-        operation does not end the instant it is accepted, and a look then would only spend an API call.
-        """
+    def wait(self, what, probe, deadline, describe):
+        """Return the value of the first DONE observation; `describe(value)` shows the last one in failures."""
         interval = self.first_interval
-        if just_sent:
-            self._sleep(min(interval, deadline.remaining()))
         while True:
             status, value = probe()
             if status == DONE:

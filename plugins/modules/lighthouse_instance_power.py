@@ -244,7 +244,7 @@ def set_power(module):
         return operation_status(instance, request_id) if request_id else DONE
 
     what = 'the %s of %d instance(s)' % (VERBS[state], len(request_of))
-    return {'instances': module.waiter.wait(what, instances_probe(client, instance_ids, done), module.deadline, states_of, just_sent=True)}
+    return {'instances': module.waiter.wait(what, instances_probe(client, instance_ids, done), module.deadline, states_of)}
 
 
 def main():

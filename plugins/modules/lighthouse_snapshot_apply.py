@@ -609,7 +609,7 @@ def roll_back(module):
     else:
         what = 'the rollback of instance %s to snapshot %s (request %s)' % (instance_id, snapshot['snapshot_id'], request_id)
         view = module.waiter.wait(what, rollback_probe(client, instance_id, snapshot['snapshot_id'], request_id), module.deadline,
-                                  lambda seen: describe_view(with_snapshot(client, seen, snapshot['snapshot_id'])), just_sent=True)
+                                  lambda seen: describe_view(with_snapshot(client, seen, snapshot['snapshot_id'])))
         instance, snapshot = view['instance'], view['snapshot']
     return {'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': diff_state(instance, snapshot['snapshot_id'])}}
 

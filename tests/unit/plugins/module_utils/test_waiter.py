@@ -43,19 +43,6 @@ def test_polls_short_first_then_longer_up_to_the_cap(clock):
     assert clock.sleeps == [0.25, 0.375, 0.5625, 0.84375, 1.0, 1.0, 1.0]
 
 
-def test_just_sent_waits_one_interval_before_the_first_look(clock):
-    probe = Scripted((PENDING, STOPPING), (DONE, STOPPED))
-    assert Waiter(sleep=clock.sleep).wait('stop', probe, Deadline(60, clock), state_of, just_sent=True) is STOPPED
-    assert probe.calls == 2
-    assert clock.sleeps == [0.25, 0.25]
-
-
-def test_just_sent_never_sleeps_past_the_deadline(clock):
-    probe = Scripted((DONE, STOPPED))
-    assert Waiter(first_interval=5, sleep=clock.sleep).wait('stop', probe, Deadline(2, clock), state_of, just_sent=True) is STOPPED
-    assert clock.sleeps == [2]
-
-
 def test_failed_operation_fails_at_once_with_details(clock):
     probe = Scripted((PENDING, STOPPING), (FAILED, FAILED_STOP))
     with pytest.raises(OperationFailedError) as caught:

@@ -67,9 +67,9 @@ notes:
     (C(WaitTimeout), C(OperationFailed), C(ClientError), C(InvalidResponse)), and C(request_id), the id of the failed API request, if any.
   - Throttled API errors (C(RequestLimitExceeded)) are retried with jittered exponential backoff until the task's
     deadline (C(wait_timeout) where the module has one, otherwise 6 attempts). Calls are spaced to keep inside
-    the documented rate limit of each action, and the tasks of one control node that use the same C(secret_id) share
-    that pacing (through small files in C(~/.ansible/tmp/tencentcloud-lighthouse-pacing)). Transient errors (lost answers, timeouts, C(InternalError)) are retried
-    the same way for reads.
+    the documented rate limit of each action, and the tasks of one control node that use the same C(secret_id)
+    share that pacing (through small files in C(~/.ansible/tmp/tencentcloud-lighthouse-pacing)). Transient errors
+    (lost answers, timeouts, C(InternalError)) are retried the same way for reads.
   - A change (start, stop, snapshot, rollback, delete) is never sent again blindly. After a transient error or a
     lost answer the module reads the resources until it can tell whether the change took effect; if it did, the
     task adopts that operation and reports C(changed=true); if nothing shows for 5 seconds, the change is taken not

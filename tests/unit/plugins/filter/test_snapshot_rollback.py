@@ -968,4 +968,3 @@ def test_filter_names_carry_the_role_prefix_and_point_at_module_functions():
     for name, function in sr.FilterModule().filters().items():
         assert name.startswith('snapshot_rollback_')
         assert getattr(sr, function.__name__) is function
-

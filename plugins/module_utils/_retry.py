@@ -91,10 +91,9 @@ class Pacer:
     """Spaces the calls of each action evenly, inside the action's documented rate limit (RATE_SHARE of it).
 
     Each call takes the next free slot of its action's schedule and sleeps until it (a slot up to BURST_SECONDS
-    in the past goes at once). After share(), the schedule
-    is shared by every task of the control node that uses the same account (a small file per account and action,
-    under a lock), so that a batch of tasks started together keeps inside the limit instead of being throttled;
-    where no file can be used, the task keeps its own schedule.
+    in the past goes at once). After share(), the schedule is shared by every task of the control node that uses
+    the same account (a small file per account and action, under a lock), so that a batch of tasks started
+    together keeps inside the limit instead of being throttled; where no file can be used, the task keeps its own.
     """
 
     def __init__(self, clock=time.monotonic, sleep=time.sleep, limits=None):
@@ -129,9 +128,16 @@ class Pacer:
                 return _take_shared_slot(os.path.join(self._shared[0], '%s-%s' % (self._shared[1], action)), now, spacing)
             except OSError:
                 pass  # the shared schedule cannot be used: this task keeps its own
-        slot = max(now - BURST_SECONDS, self._next.get(action, now - BURST_SECONDS))
+        slot = _slot(self._next.get(action), now)
         self._next[action] = slot + spacing
         return slot
+
+
+def _slot(next_free, now):
+    """The slot a call takes: the schedule's next free one (None: a new schedule), at most BURST_SECONDS in the past."""
+    if next_free is None or next_free > now + LONGEST_PACE:
+        return now - BURST_SECONDS
+    return max(now - BURST_SECONDS, next_free)
 
 
 def _take_shared_slot(path, now, spacing):
@@ -140,11 +146,10 @@ def _take_shared_slot(path, now, spacing):
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         try:
-            slot = max(now - BURST_SECONDS, float(os.read(descriptor, 64)))
+            next_free = float(os.read(descriptor, 64))
         except ValueError:
-            slot = now - BURST_SECONDS  # a new (empty) schedule, or one that is not a number: start afresh
-        if slot > now + LONGEST_PACE:
-            slot = now - BURST_SECONDS
+            next_free = None  # a new (empty) schedule, or one that is not a number: start afresh
+        slot = _slot(next_free, now)
         os.lseek(descriptor, 0, os.SEEK_SET)
         os.ftruncate(descriptor, 0)
         os.write(descriptor, to_bytes(repr(slot + spacing)))

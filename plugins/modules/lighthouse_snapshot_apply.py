@@ -515,9 +515,10 @@ def rollback_probe(client, instance_id, snapshot_id, request_id):
             return PENDING, {'instance': instance}
         snapshot = get_snapshot(client, snapshot_id)
         view = {'instance': instance, 'snapshot': snapshot}
-        if FAILED in (status, operation_status(snapshot, request_id)):
+        snapshot_status = operation_status(snapshot, request_id)
+        if FAILED in (status, snapshot_status):
             return FAILED, view
-        return (DONE if operation_status(snapshot, request_id) == DONE and settled(instance) else PENDING), view
+        return (DONE if snapshot_status == DONE and settled(instance) else PENDING), view
     return probe
 
 

@@ -15,7 +15,7 @@ import difflib
 import json
 import os
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import STATE_SUCCESS, is_rollback
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import STATE_SUCCESS, is_rollback, operation_summary
 
 POSITIVE_NUMBERS = ('wait_timeout', 'verify_timeout', 'health_timeout', 'health_interval', 'connection_timeout',
                     'max_unavailable')
@@ -34,6 +34,7 @@ OUTCOME_TEXT = {'rolled_back': 'rolled back', 'resumed': 'rolled back earlier in
 RESUME_FULL = 'full'      # stop, roll back, start, verify
 RESUME_START = 'start'    # the disk is on the snapshot already: start (if needed) and verify
 RESUME_DONE = 'done'      # this run already verified the host: nothing to do
+RESUME_REFUSE = 'refuse'  # another run is working on the host: touch nothing
 
 
 def _name(option):
@@ -145,34 +146,62 @@ def _is_successful_rollback(resource):
     return is_rollback(resource.get('latest_operation')) and resource.get('latest_operation_state') == STATE_SUCCESS
 
 
-def decide(record, run_id, instance, snapshot, adopt_unverified=True):
+def _confirmed(record, instance, rollback_request):
+    """Whether the cloud agrees with a record that says its run rolled the instance back: the snapshot's latest
+    operation is the successful rollback the record names, and nothing has happened to the instance since the
+    operation the record last saw on it (a stop, a reboot or another rollback would show as a newer one)."""
+    return bool(rollback_request and record.get('rollback_request_id') == rollback_request and record.get('instance_request_id')
+                and record.get('instance_request_id') == instance.get('latest_operation_request_id'))
+
+
+def decide(record, run_id, instance, snapshot, adopt_unverified=False):
     """Where this host continues in run ``run_id``: ``{resume, reason, rollback_request_id}``.
 
     ``record``: the role's record read from the guest ({} when it has none, None when it could not be read);
     ``instance``, ``snapshot``: the pre-flight's view of them (snake_case, as the modules return them).
-    The cloud is the source of truth for the disk; the record says how far this run got on the guest.
+    The cloud is the source of truth: a rollback is taken as this run's only when the cloud proves it (the
+    instance STOPPED right after it), or when this run's record names it and the cloud still agrees. A host
+    another run is working on is refused (``resume`` ``refuse``).
     """
-    snapshot_id = snapshot.get('snapshot_id')
+    snapshot_id, instance_id = snapshot.get('snapshot_id'), instance.get('instance_id')
     rollback_request = snapshot.get('latest_operation_request_id') if _is_successful_rollback(snapshot) else None
-    ours = record and record.get('run_id') == run_id and record.get('instance_id') == instance.get('instance_id') \
+    record = record if record is None else dict(record)
+    if record and record.get('instance_id') == instance_id and record.get('run_id') != run_id \
+            and record.get('step') in (STEP_STOPPING, STEP_ROLLED_BACK):
+        return _decision(RESUME_REFUSE, (
+            'run %s is working on it: its record on the host says it reached "%s" at %s. Wait until that run has ended; if it '
+            'is not running any more, resume it (-e snapshot_rollback_run_id=%s), or delete that record (the file '
+            'snapshot-rollback-%s.json in snapshot_rollback_marker_dir) to let another run take the host'
+        ) % (record.get('run_id'), record.get('step'), record.get('time'), record.get('run_id'), instance_id))
+    ours = record and record.get('run_id') == run_id and record.get('instance_id') == instance_id \
         and record.get('snapshot_id') == snapshot_id
-    if ours and record.get('step') == STEP_DONE:
-        return _decision(RESUME_DONE, 'run %s already rolled it back and verified it' % run_id, record.get('rollback_request_id'))
-    if ours and record.get('step') == STEP_ROLLED_BACK:
-        return _decision(RESUME_START, 'run %s already rolled it back (request %s); it is verified again'
-                         % (run_id, record.get('rollback_request_id')), record.get('rollback_request_id'))
+    if ours and record.get('step') in (STEP_DONE, STEP_ROLLED_BACK):
+        if not _confirmed(record, instance, rollback_request):
+            return _decision(RESUME_FULL, (
+                'its record says run %s rolled it back (request %s), but the cloud does not agree (the snapshot\'s latest '
+                'operation: %s; the instance\'s: %s): it is rolled back again'
+            ) % (run_id, record.get('rollback_request_id'), operation_summary(snapshot), operation_summary(instance)))
+        if record.get('step') == STEP_DONE:
+            return _decision(RESUME_DONE, 'run %s already rolled it back and verified it (%s)' % (run_id, record.get('time')),
+                             rollback_request)
+        return _decision(RESUME_START, 'run %s already rolled it back (request %s); it is verified again' % (run_id, rollback_request),
+                         rollback_request)
     if ours:
         # The record of the stop is still on the disk, so the rollback has not happened.
         return _decision(RESUME_FULL, 'run %s stopped it before, but its disk was not rolled back' % run_id)
-    if rollback_request and instance.get('instance_state') == 'STOPPED' \
-            and instance.get('latest_operation_request_id') == rollback_request:
-        return _decision(RESUME_START, 'it is STOPPED on %s: the rollback %s succeeded and nothing ran since'
-                         % (snapshot_id, rollback_request), rollback_request)
-    unverified = rollback_request and record is not None and record.get('rollback_request_id') != rollback_request
+    if instance.get('instance_state') == 'STOPPED' and _is_successful_rollback(instance):
+        if instance.get('latest_operation_request_id') == rollback_request:
+            return _decision(RESUME_START, 'it is STOPPED on %s: the rollback %s succeeded and nothing ran since'
+                             % (snapshot_id, rollback_request), rollback_request)
+        return _decision(RESUME_REFUSE, (
+            'it is STOPPED right after a rollback to another snapshot (%s): another run may be about to start it. Wait until '
+            'that run has ended, or start the instance, then rerun') % operation_summary(instance))
     started_since = instance.get('latest_operation') == 'StartInstances' or instance.get('latest_operation_request_id') == rollback_request
-    if adopt_unverified and unverified and started_since:
+    if adopt_unverified and rollback_request and record is not None and record.get('rollback_request_id') != rollback_request \
+            and started_since:
         return _decision(RESUME_START, 'its disk was rolled back to %s (request %s) and only started since, and no run verified it '
-                         'yet: that rollback is taken as this run\'s' % (snapshot_id, rollback_request), rollback_request)
+                         'yet: that rollback is taken as this run\'s (snapshot_rollback_adopt_rollback)' % (snapshot_id, rollback_request),
+                         rollback_request)
     return _decision(RESUME_FULL, 'it is to be rolled back to %s' % snapshot_id)
 
 
@@ -180,10 +209,14 @@ def _decision(resume, reason, rollback_request_id=None):
     return {'resume': resume, 'reason': reason, 'rollback_request_id': rollback_request_id}
 
 
-def make_record(run_id, instance_id, snapshot_id, step, rollback_request_id=None, time=None):
-    """The record the role keeps on the guest (one file per instance)."""
+def make_record(run_id, instance_id, snapshot_id, step, rollback_request_id=None, time=None, instance_request_id=None):
+    """The record the role keeps on the guest (one file per instance).
+
+    ``instance_request_id``: the instance's latest operation when the run last confirmed it in the cloud (its start),
+    so that a rerun believes the record only while nothing has happened to the instance since.
+    """
     return {'run_id': run_id, 'instance_id': instance_id, 'snapshot_id': snapshot_id, 'step': step,
-            'rollback_request_id': rollback_request_id, 'time': time}
+            'rollback_request_id': rollback_request_id, 'instance_request_id': instance_request_id, 'time': time}
 
 
 def parse_record(text):
@@ -242,26 +275,39 @@ def batch_calls(hosts):
     return list(calls.values())
 
 
-def batch_outcome(results, instance_id, state=None):
-    """What a batch power call (the ``results`` of its loop over batch_calls()) did for one instance.
+def batch_outcome(results, instance_id, state=None, sent=False, latest_request_id=None):
+    """What a batch call (the ``results`` of its loop over batch_calls()) did for, or shows of, one instance.
 
-    ``{'ok', 'message', 'result'}``: ok when the call that named the instance succeeded and shows it (in ``state``,
-    when given); ``message`` says why not; ``result`` is that call's result, without its loop item, for the journal.
+    ``{'ok', 'message', 'result', 'request_id', 'foreign'}``: ok when the call that named the instance succeeded and
+    shows it, in ``state`` when given; with ``sent``, only when the call acted on it (a power call's
+    ``instance_request_ids``); with ``latest_request_id``, only while its latest operation is that request's.
+    ``message`` says why not; ``result`` is that call's result, without its loop item, for the journal;
+    ``request_id`` the RequestId of the call that acted on the instance, if any; ``foreign`` is true when another
+    client, not this run, has put the instance where it is (the call succeeded but the instance is not this run's).
     """
+    outcome = {'ok': False, 'message': None, 'result': None, 'request_id': None, 'foreign': False}
     result = next((item for item in results or [] if instance_id in (item.get('item') or {}).get('instance_ids', [])), None)
     if result is None:
-        return {'ok': False, 'message': 'no call was made for instance %s' % instance_id, 'result': None}
+        return dict(outcome, message='no call was made for instance %s' % instance_id)
     result = dict((key, value) for key, value in result.items() if key != 'item')
+    outcome.update(result=result, request_id=(result.get('instance_request_ids') or {}).get(instance_id))
     shown = [item for item in result.get('instances') or [] if item.get('instance_id') == instance_id]
     if 'instances' not in result:  # the module failed: the task does not fail the batch (failed_when), each host does
-        message = result.get('msg') or 'the call for instance %s failed' % instance_id
-    elif not shown:
-        message = 'instance %s is not in the answer' % instance_id
-    elif state and shown[0].get('instance_state') != state:
-        message = 'instance %s is %s, not %s' % (instance_id, shown[0].get('instance_state'), state)
-    else:
-        message = None
-    return {'ok': message is None, 'message': message, 'result': result}
+        return dict(outcome, message=result.get('msg') or 'the call for instance %s failed' % instance_id)
+    if not shown:
+        return dict(outcome, message='instance %s is not in the answer' % instance_id)
+    if sent and not outcome['request_id']:
+        return dict(outcome, foreign=True, message=(
+            'this run did not stop instance %s: it was already %s (its latest operation: %s), so another run or someone '
+            'else is working on it, and this run leaves it as it is') % (instance_id, shown[0].get('instance_state'),
+                                                                      operation_summary(shown[0])))
+    if latest_request_id and shown[0].get('latest_operation_request_id') != latest_request_id:
+        return dict(outcome, foreign=True, message=(
+            'the latest operation of instance %s is now %s, not this run\'s (request %s): another run or someone else has '
+            'worked on it since, so this run cannot vouch for its disk') % (instance_id, operation_summary(shown[0]), latest_request_id))
+    if state and shown[0].get('instance_state') != state:
+        return dict(outcome, message='instance %s is %s, not %s' % (instance_id, shown[0].get('instance_state'), state))
+    return dict(outcome, ok=True)
 
 
 def plan(decision, instance, snapshot, options):

@@ -36,6 +36,8 @@ WAIT_TIMEOUT = 'WaitTimeout'
 OPERATION_FAILED = 'OperationFailed'
 CLIENT_ERROR = 'ClientError'
 INVALID_RESPONSE = 'InvalidResponse'
+# Another operation started on a resource after the one a task was told to follow: someone else is working on it.
+OPERATION_CHANGED = 'OperationChanged'
 
 
 def classify(code):

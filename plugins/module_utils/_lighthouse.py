@@ -266,6 +266,14 @@ def state_of(resource):
     return '%s %s: %s' % (noun, resource.get(noun + '_id'), ', '.join(shown))
 
 
+def operation_summary(resource):
+    """``<operation> <state> (request <id>)``, or ``none``."""
+    if not resource.get('latest_operation'):
+        return 'none'
+    return '%s %s (request %s)' % (resource['latest_operation'], resource.get('latest_operation_state'),
+                                   resource.get('latest_operation_request_id'))
+
+
 def states_of(resources):
     """state_of() for each resource, joined."""
     return '; '.join(state_of(item) for item in resources)

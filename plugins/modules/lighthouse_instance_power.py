@@ -122,6 +122,15 @@ request_ids:
   type: list
   elements: str
   sample: [0f6a9c7e-1d2b-4c3a-9e8f-7a6b5c4d3e2f]
+instance_request_ids:
+  description:
+    - For each instance this task started, stopped or restarted, the RequestId of the call that did it (also when its
+      answer was lost and the instance showed the call's operation). An instance that was already where O(state) asks is
+      left out, so that a play can tell a stop it sent from one that another client made.
+  returned: always
+  type: dict
+  sample: {lhins-k31c771o: 0f6a9c7e-1d2b-4c3a-9e8f-7a6b5c4d3e2f}
+  version_added: 0.2.0
 elapsed:
   description: Seconds the task took.
   returned: always
@@ -203,7 +212,7 @@ def settled_status(instance):
 def set_power(module):
     client, state = module.client, module.params['state']
     instance_ids = list(dict.fromkeys(module.params['instance_ids']))
-    request_of = {}
+    request_of = module.result['instance_request_ids'] = {}
 
     def send(call):
         action, batch = call

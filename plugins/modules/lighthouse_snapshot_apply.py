@@ -74,6 +74,16 @@ options:
       - The name of the backup snapshot, at most 60 characters. Only valid with O(backup=true).
       - Defaults to C(before-rollback-to-<snapshot id>-<UTC time>).
     type: str
+  after_request_id:
+    description:
+      - Roll back only while the instance's latest operation is the one this RequestId started, for example the
+        stop that your play sent with M(tencentcloud.lighthouse.lighthouse_instance_power) (its RV(tencentcloud.lighthouse.lighthouse_instance_power#module:instance_request_ids)).
+      - Any other operation on the instance since then, by anyone, fails the task before the rollback is sent, with
+        the error code C(OperationChanged): another client is working on the instance, and two rollbacks must not
+        follow one stop. The module checks it each time it looks at the instance, also in check mode.
+      - If not set, any operation may come before the rollback.
+    type: str
+    version_added: 0.2.0
 notes:
   - B(When there is nothing to do.) The instance counts as already being on the snapshot, and the task reports
     C(changed=false) without sending any request, exactly when the instance is V(STOPPED), the snapshot's latest
@@ -298,7 +308,7 @@ elapsed:
 import time
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, LighthouseError, classify, short
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, OPERATION_CHANGED, LighthouseError, classify, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
     ROLLBACK_OPERATIONS,
@@ -314,6 +324,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     is_rollback,
     newest_first,
     operation_status,
+    operation_summary,
     settled,
     snapshots_named,
     snapshots_of_disk,
@@ -389,6 +400,20 @@ def already_applied(instance, snapshot):
                 and instance.get('latest_operation_request_id') == request_id)
 
 
+def check_latest_request(instance, snapshot, request_id):
+    """Refuse an instance whose latest operation is no longer `request_id` (when one is given): see after_request_id.
+
+    A rollback to `snapshot` itself is let through, to be judged as any rollback found: already applied, or this
+    task's own after a lost answer.
+    """
+    latest = instance.get('latest_operation_request_id')
+    if not request_id or latest == request_id or (is_rollback(instance.get('latest_operation')) and latest == snapshot.get('latest_operation_request_id')):
+        return
+    raise LighthouseError(OPERATION_CHANGED, (
+            'the latest operation of instance %s is %s, not the operation of request %s that the rollback was to follow: '
+            'another client is working on the instance, so no rollback was sent') % (instance['instance_id'], operation_summary(instance), request_id))
+
+
 def check_power_state(instance, force):
     """Refuse an instance the rollback must not (without `force`) or cannot touch."""
     state = instance.get('instance_state')
@@ -413,14 +438,6 @@ def blocking_denials(instance_denied, snapshot_denied, backup):
     found = [dict(item, resource='instance') for item in instance_denied if item.get('action') in instance_actions]
     found += [dict(item, resource='snapshot') for item in snapshot_denied if item.get('action') in ROLLBACK_OPERATIONS]
     return found
-
-
-def operation_summary(resource):
-    """``<operation> <state> (request <id>)``, or ``none``."""
-    if not resource.get('latest_operation'):
-        return 'none'
-    return '%s %s (request %s)' % (resource['latest_operation'], resource.get('latest_operation_state'),
-                                   resource.get('latest_operation_request_id'))
 
 
 def diff_state(instance, snapshot_id):
@@ -466,6 +483,9 @@ def preflight_probe(client, params):
 
     def probe():
         instance = get_instance(client, params['instance_id'])
+        if not is_rollback(instance.get('latest_operation')):
+            # Another client's stop or start fails at once; a rollback is judged once the snapshot is read again.
+            check_latest_request(instance, {}, params['after_request_id'])
         # The snapshot is checked at the first look (a wrong one fails at once), then only once the instance
         # has settled: an instance still stopping is waited for without reading the snapshot on every poll.
         if 'snapshot' not in seen or settled(instance):
@@ -475,6 +495,7 @@ def preflight_probe(client, params):
         view = {'instance': instance, 'snapshot': snapshot, 'needed': True}
         if not settled(instance) or snapshot.get('snapshot_state') == 'ROLLBACKING':
             return PENDING, view
+        check_latest_request(instance, snapshot, params['after_request_id'])
         check_snapshot_usable(instance, snapshot)
         if already_applied(instance, snapshot):
             return DONE, dict(view, needed=False)
@@ -633,6 +654,7 @@ def main():
             force=dict(type='bool', default=False),
             backup=dict(type='bool', default=False),
             backup_name=dict(type='str'),
+            after_request_id=dict(type='str'),
         ),
         wait=True,
         mutually_exclusive=[('snapshot_id', 'snapshot_name')],

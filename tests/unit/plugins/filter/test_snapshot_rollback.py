@@ -54,8 +54,10 @@ def fresh_snapshot(**changes):
                                        **changes))
 
 
-def record(step, run_id=RUN, instance_id=INSTANCE_ID, snapshot_id=SNAPSHOT_ID, rollback_request_id='req-earlier'):
-    return sr.make_record(run_id, instance_id, snapshot_id, step, rollback_request_id, '2024-06-01T10:15:00Z')
+def record(step, run_id=RUN, instance_id=INSTANCE_ID, snapshot_id=SNAPSHOT_ID, rollback_request_id=ROLLBACK_REQUEST,
+           instance_request_id='req-start'):
+    """A record as the role writes it; by default it names the snapshot's rollback and the instance's latest start."""
+    return sr.make_record(run_id, instance_id, snapshot_id, step, rollback_request_id, '2024-06-01T10:15:00Z', instance_request_id)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -260,51 +262,66 @@ def test_check_variables_lists_every_problem_in_order(tmp_path):
 
 DECISIONS = [
     # id, record, instance, snapshot, adopt, resume, rollback request id, words of the reason
-    ('ours-done', record('done'), running(), rolled_back_snapshot(), True,
-     'done', 'req-earlier', ['run-1 already rolled it back and verified it']),
-    ('ours-done-stopped', record('done'), stopped(latest_operation_request_id='req-other'), fresh_snapshot(), True,
-     'done', 'req-earlier', ['already rolled it back and verified']),
-    ('ours-rolled-back', record('rolled_back'), running(), rolled_back_snapshot(), True,
-     'start', 'req-earlier', ['run-1 already rolled it back (request req-earlier)', 'verified again']),
-    ('ours-rolled-back-no-adopt', record('rolled_back'), running(), rolled_back_snapshot(), False,
-     'start', 'req-earlier', ['run-1 already rolled it back']),
-    ('ours-stopping', record('stopping', rollback_request_id=None), running(), rolled_back_snapshot(), True,
+    ('ours-done', record('done'), running(), rolled_back_snapshot(), False,
+     'done', ROLLBACK_REQUEST, ['run-1 already rolled it back and verified it', '2024-06-01T10:15:00Z']),
+    ('ours-rolled-back', record('rolled_back'), running(), rolled_back_snapshot(), False,
+     'start', ROLLBACK_REQUEST, ['run-1 already rolled it back (request req-rollback)', 'verified again']),
+    # A record believed only while the cloud agrees: a planted record, a rollback since, anything done to the instance since.
+    ('ours-done-names-another-rollback', record('done', rollback_request_id='req-planted'), running(), rolled_back_snapshot(), False,
+     'full', None, ['its record says run run-1 rolled it back (request req-planted)', 'the cloud does not agree', 'rolled back again']),
+    ('ours-done-snapshot-never-rolled-back-to', record('done'), running(), fresh_snapshot(), False,
+     'full', None, ['CreateInstanceSnapshot SUCCESS (request req-create)']),
+    ('ours-done-rollback-failed', record('done'), running(), rolled_back_snapshot(latest_operation_state='FAILED'), False,
+     'full', None, ['does not agree']),
+    ('ours-done-rebooted-since', record('done'), running(latest_operation='RebootInstances', latest_operation_request_id='req-reboot'),
+     rolled_back_snapshot(), False, 'full', None, ["the instance's: RebootInstances SUCCESS (request req-reboot)"]),
+    ('ours-done-stopped-since', record('done'), stopped(latest_operation='StopInstances', latest_operation_request_id='req-stop'),
+     rolled_back_snapshot(), False, 'full', None, ['does not agree']),
+    ('ours-done-older-record-without-instance-request', record('done', instance_request_id=None), running(), rolled_back_snapshot(),
+     False, 'full', None, ['does not agree']),
+    ('ours-rolled-back-planted', record('rolled_back', rollback_request_id='req-planted'), running(), rolled_back_snapshot(), True,
+     'full', None, ['does not agree']),
+    ('ours-stopping', record('stopping', rollback_request_id=None, instance_request_id=None), running(), rolled_back_snapshot(), False,
      'full', None, ['run-1 stopped it before, but its disk was not rolled back']),
-    ('ours-no-step', record(None), running(), fresh_snapshot(), True,
+    ('ours-no-step', record(None), running(), fresh_snapshot(), False,
      'full', None, ['run-1 stopped it before']),
-    ('done-of-another-run', record('done', run_id='run-0'), running(), fresh_snapshot(), True,
+    ('done-of-another-run', record('done', run_id='run-0'), running(), fresh_snapshot(), False,
      'full', None, ['it is to be rolled back to lhsnap-aaaaaaaa']),
-    ('done-of-another-instance', record('done', instance_id='lhins-bbbbbbbb'), running(), fresh_snapshot(), True,
+    ('done-of-another-instance', record('done', instance_id='lhins-bbbbbbbb'), running(), fresh_snapshot(), False,
      'full', None, ['it is to be rolled back to lhsnap-aaaaaaaa']),
-    ('done-of-another-snapshot', record('done', snapshot_id='lhsnap-bbbbbbbb'), running(), fresh_snapshot(), True,
+    ('done-of-another-snapshot', record('done', snapshot_id='lhsnap-bbbbbbbb'), running(), fresh_snapshot(), False,
      'full', None, ['it is to be rolled back to lhsnap-aaaaaaaa']),
-    ('rolled-back-of-another-run', record('rolled_back', run_id='run-0'), running(latest_operation='RebootInstances'),
-     rolled_back_snapshot(), True, 'full', None, ['to be rolled back']),
-    ('stopped-after-the-rollback', None, stopped(), rolled_back_snapshot(), True,
-     'start', ROLLBACK_REQUEST, ['STOPPED on lhsnap-aaaaaaaa', 'the rollback req-rollback succeeded']),
+    # Another run is working on the host: it is refused before anything is touched.
+    ('stopping-of-another-run', record('stopping', run_id='run-0'), running(), fresh_snapshot(), False,
+     'refuse', None, ['run run-0 is working on it', 'reached "stopping" at 2024-06-01T10:15:00Z', '-e snapshot_rollback_run_id=run-0',
+                      'snapshot-rollback-lhins-aaaaaaaa.json']),
+    ('rolled-back-of-another-run', record('rolled_back', run_id='run-0'), running(), rolled_back_snapshot(), True,
+     'refuse', None, ['run run-0 is working on it', 'reached "rolled_back"']),
+    ('stopping-of-another-run-on-another-instance', record('stopping', run_id='run-0', instance_id='lhins-bbbbbbbb'), running(),
+     fresh_snapshot(), False, 'full', None, ['to be rolled back']),
+    ('stopped-after-the-rollback', None, stopped(), rolled_back_snapshot(), False,
+     'start', ROLLBACK_REQUEST, ['STOPPED on lhsnap-aaaaaaaa', 'the rollback req-rollback succeeded', 'nothing ran since']),
     ('stopped-after-the-rollback-legacy-name', None, stopped(latest_operation='RollbackInstanceSnapshot'),
-     rolled_back_snapshot(latest_operation='RollbackInstanceSnapshot'), True, 'start', ROLLBACK_REQUEST, ['STOPPED on']),
-    ('stopped-after-the-rollback-no-adopt', None, stopped(), rolled_back_snapshot(), False,
-     'start', ROLLBACK_REQUEST, ['nothing ran since']),
-    ('stopped-after-the-rollback-empty-record', {}, stopped(), rolled_back_snapshot(), True,
+     rolled_back_snapshot(latest_operation='RollbackInstanceSnapshot'), False, 'start', ROLLBACK_REQUEST, ['STOPPED on']),
+    ('stopped-after-the-rollback-empty-record', {}, stopped(), rolled_back_snapshot(), False,
      'start', ROLLBACK_REQUEST, ['STOPPED on']),
+    ('stopped-after-a-rollback-to-another-snapshot', None, stopped(latest_operation_request_id='req-other-rollback'),
+     rolled_back_snapshot(), False, 'refuse', None, ['STOPPED right after a rollback to another snapshot',
+                                                     'ApplyInstanceSnapshot SUCCESS (request req-other-rollback)']),
     ('stopped-since-the-rollback', None, stopped(latest_operation='StopInstances', latest_operation_request_id='req-stop'),
-     rolled_back_snapshot(), True, 'full', None, ['to be rolled back to lhsnap-aaaaaaaa']),
+     rolled_back_snapshot(), False, 'full', None, ['to be rolled back to lhsnap-aaaaaaaa']),
     ('stopped-rollback-failed', None, stopped(latest_operation_state='FAILED'), rolled_back_snapshot(latest_operation_state='FAILED'),
-     True, 'full', None, ['to be rolled back']),
-    ('stopped-rollback-running', None, stopped(latest_operation_state='OPERATING'),
-     rolled_back_snapshot(latest_operation_state='OPERATING'), True, 'full', None, ['to be rolled back']),
-    ('adopted-no-record', {}, running(), rolled_back_snapshot(), True,
-     'start', ROLLBACK_REQUEST, ['rolled back to lhsnap-aaaaaaaa (request req-rollback) and only started since', "this run's"]),
-    ('adopted-record-of-an-older-rollback', record('done', run_id='run-0', rollback_request_id='req-older'), running(),
-     rolled_back_snapshot(), True, 'start', ROLLBACK_REQUEST, ['no run verified it yet']),
-    ('adopted-instance-latest-op-is-the-rollback', {},
-     running(latest_operation='ApplyInstanceSnapshot', latest_operation_request_id=ROLLBACK_REQUEST),
-     rolled_back_snapshot(), True, 'start', ROLLBACK_REQUEST, ['only started since']),
-    ('not-adopted-when-disabled', {}, running(), rolled_back_snapshot(), False,
+     False, 'full', None, ['to be rolled back']),
+    # A rollback to the snapshot that the instance was started after is this run's only on the operator's word.
+    ('hand-rollback-then-started', {}, running(), rolled_back_snapshot(), False,
      'full', None, ['it is to be rolled back to lhsnap-aaaaaaaa']),
-    ('not-adopted-record-names-the-rollback', record('done', run_id='run-0', rollback_request_id=ROLLBACK_REQUEST), running(),
-     rolled_back_snapshot(), True, 'full', None, ['to be rolled back']),
+    ('hand-rollback-then-started-adopted-on-request', {}, running(), rolled_back_snapshot(), True,
+     'start', ROLLBACK_REQUEST, ['rolled back to lhsnap-aaaaaaaa (request req-rollback) and only started since',
+                                 'snapshot_rollback_adopt_rollback']),
+    ('adopted-on-request-record-of-an-older-rollback', record('done', run_id='run-0', rollback_request_id='req-older'), running(),
+     rolled_back_snapshot(), True, 'start', ROLLBACK_REQUEST, ['no run verified it yet']),
+    ('not-adopted-record-names-the-rollback', record('done', run_id='run-0'), running(), rolled_back_snapshot(), True,
+     'full', None, ['to be rolled back']),
     ('not-adopted-unreadable-record', None, running(), rolled_back_snapshot(), True,
      'full', None, ['to be rolled back']),
     ('not-adopted-rollback-failed', {}, running(), rolled_back_snapshot(latest_operation_state='FAILED'), True,
@@ -312,9 +329,6 @@ DECISIONS = [
     ('not-adopted-snapshot-created-last', {}, running(), fresh_snapshot(), True,
      'full', None, ['to be rolled back']),
     ('not-adopted-rebooted-since', {}, running(latest_operation='RebootInstances', latest_operation_request_id='req-reboot'),
-     rolled_back_snapshot(), True, 'full', None, ['to be rolled back']),
-    ('not-adopted-stop-since', {}, running(latest_operation='StopInstances', latest_operation_request_id='req-stop',
-                                           latest_operation_state='FAILED'),
      rolled_back_snapshot(), True, 'full', None, ['to be rolled back']),
 ]
 
@@ -329,21 +343,18 @@ def test_decide(given_record, instance, snapshot, adopt, resume, request_id, wor
         assert word in decision['reason']
 
 
-def test_decide_adopts_by_default():
-    assert sr.decide({}, RUN, running(), rolled_back_snapshot())['resume'] == 'start'
+def test_decide_never_adopts_a_rollback_it_cannot_tie_to_the_run_by_default():
+    assert sr.decide({}, RUN, running(), rolled_back_snapshot())['resume'] == 'full'
 
 
-def test_decide_an_aborted_attempt_does_not_make_an_old_rollback_adoptable():
-    # Run run-a rolled the host back (request req-rollback), verified it and recorded it done; the host then ran on.
-    done_by_a = record('done', run_id='run-a', rollback_request_id=ROLLBACK_REQUEST)
-    decision_b = sr.decide(done_by_a, 'run-b', running(), rolled_back_snapshot())
-    assert decision_b['resume'] == 'full'
-    # Run run-b writes its record before the stop as rollback.yml does (naming the snapshot's latest operation then),
-    # then fails before the stop (fleet guard, pre tasks): the instance is untouched, still RUNNING since run-a's start.
-    stopping_by_b = sr.make_record('run-b', INSTANCE_ID, SNAPSHOT_ID, sr.STEP_STOPPING,
-                                   rolled_back_snapshot()['latest_operation_request_id'])
-    # A rerun with a new (generated) run id: nothing rolled this disk back since run-a verified it.
-    assert sr.decide(stopping_by_b, 'run-c', running(), rolled_back_snapshot())['resume'] == 'full'
+def test_decide_a_run_that_failed_before_the_stop_and_put_the_record_back_does_not_block_the_next():
+    # Run run-a rolled the host back, verified it and recorded it done; the host then ran on.
+    done_by_a = record('done', run_id='run-a')
+    assert sr.decide(done_by_a, 'run-b', running(), rolled_back_snapshot())['resume'] == 'full'
+    # Run run-b wrote its record before the stop, failed before the stop and put run-a's record back (main.yml's rescue).
+    stopping_by_b = sr.make_record('run-b', INSTANCE_ID, SNAPSHOT_ID, sr.STEP_STOPPING)
+    assert sr.decide(stopping_by_b, 'run-c', running(), rolled_back_snapshot())['resume'] == 'refuse'
+    assert sr.decide(done_by_a, 'run-c', running(), rolled_back_snapshot())['resume'] == 'full'
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -351,15 +362,15 @@ def test_decide_an_aborted_attempt_does_not_make_an_old_rollback_adoptable():
 
 
 def test_make_record_holds_every_field():
-    assert sr.make_record(RUN, INSTANCE_ID, SNAPSHOT_ID, 'done', 'req-1', '2024-06-01T10:15:00Z') == {
+    assert sr.make_record(RUN, INSTANCE_ID, SNAPSHOT_ID, 'done', 'req-1', '2024-06-01T10:15:00Z', 'req-start') == {
         'run_id': RUN, 'instance_id': INSTANCE_ID, 'snapshot_id': SNAPSHOT_ID, 'step': 'done', 'rollback_request_id': 'req-1',
-        'time': '2024-06-01T10:15:00Z'}
+        'instance_request_id': 'req-start', 'time': '2024-06-01T10:15:00Z'}
 
 
 def test_make_record_defaults_request_and_time_to_none():
     assert sr.make_record(RUN, INSTANCE_ID, SNAPSHOT_ID, 'stopping') == {
         'run_id': RUN, 'instance_id': INSTANCE_ID, 'snapshot_id': SNAPSHOT_ID, 'step': 'stopping', 'rollback_request_id': None,
-        'time': None}
+        'instance_request_id': None, 'time': None}
 
 
 @pytest.mark.parametrize('text', [None, '', '   ', '\n\t\n', '{not json', '{"run_id": "run-1"', '[1, 2]', '[]', 'null', '42', '"done"',
@@ -938,6 +949,41 @@ def test_batch_outcome_finds_the_call_that_named_the_instance():
 def test_batch_outcome_says_why_the_call_did_not_do_it(results, message):
     outcome = sr.batch_outcome(results, 'lhins-1', 'RUNNING')
     assert (outcome['ok'], outcome['message']) == (False, message)
+
+
+def test_batch_outcome_of_a_stop_this_run_sent_gives_its_request():
+    result = power_result(['lhins-1', 'lhins-2'], ['STOPPING', 'STOPPING'], instance_request_ids={'lhins-1': 'req-1', 'lhins-2': 'req-1'})
+    outcome = sr.batch_outcome([result], 'lhins-2', sent=True)
+    assert (outcome['ok'], outcome['request_id'], outcome['foreign']) == (True, 'req-1', False)
+
+
+def test_batch_outcome_of_an_instance_another_client_stopped_is_foreign():
+    # Two runs stopped the same instance at once: the cloud took the other run's stop; this run's call did not act on it.
+    result = power_result(['lhins-1'], ['STOPPED'], instance_request_ids={})
+    result['instances'][0].update(latest_operation='StopInstances', latest_operation_state='SUCCESS', latest_operation_request_id='req-9')
+    outcome = sr.batch_outcome([result], 'lhins-1', sent=True)
+    assert (outcome['ok'], outcome['request_id'], outcome['foreign']) == (False, None, True)
+    assert outcome['message'] == ('this run did not stop instance lhins-1: it was already STOPPED (its latest operation: StopInstances '
+                                  'SUCCESS (request req-9)), so another run or someone else is working on it, and this run leaves it as it is')
+
+
+def test_batch_outcome_of_a_failed_call_is_not_foreign():
+    # The outcome of a failed call is not known: the instance may be this run's, and is started again on a failure.
+    outcome = sr.batch_outcome([power_result(['lhins-1'], msg='Failed to stop instances lhins-1: may have taken effect')], 'lhins-1',
+                               sent=True)
+    assert (outcome['ok'], outcome['foreign']) == (False, False)
+
+
+@pytest.mark.parametrize('latest, ok', [('req-start', True), ('req-reboot', False)], ids=['unchanged', 'worked-on-since'])
+def test_batch_outcome_with_a_latest_request_checks_the_instance_is_as_the_run_left_it(latest, ok):
+    result = power_result(['lhins-1'], ['RUNNING'])
+    result['instances'][0].update(latest_operation='RebootInstances', latest_operation_state='SUCCESS', latest_operation_request_id=latest)
+    outcome = sr.batch_outcome([result], 'lhins-1', 'RUNNING', latest_request_id='req-start')
+    assert (outcome['ok'], outcome['foreign']) == (ok, not ok)
+    if not ok:
+        assert outcome['message'] == ("the latest operation of instance lhins-1 is now RebootInstances SUCCESS (request req-reboot), "
+                                      "not this run's (request req-start): another run or someone else has worked on it since, so this "
+                                      "run cannot vouch for its disk")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

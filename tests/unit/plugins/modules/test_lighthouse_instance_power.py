@@ -76,13 +76,25 @@ def test_stops_only_the_running_ones_in_batches_of_100_and_waits_for_our_request
     assert [item['instance_state'] for item in result['instances']] == ['STOPPED'] * 151
     assert [item['latest_operation_request_id'] for item in result['instances']] == [first] * 100 + [second] * 50 + [untouched]
     assert clock.now - 100 >= seconds(cloud, 'stop')
+    assert result['instance_request_ids'] == dict([(item, first) for item in ids(*range(1, 101))] +
+                                                  [(item, second) for item in ids(*range(101, 151))])
+
+
+def test_an_instance_another_client_stopped_meanwhile_has_no_request_of_this_task(run_module, cloud):
+    # Another client's stop arrives just before ours: ours is refused, and once the instance has settled nothing is left to do.
+    cloud.seed(instance(1), instance(2))
+    cloud.before('StopInstances', lambda: cloud.elsewhere('StopInstances', {'InstanceIds': ids(1)}))
+    result = run(run_module, 'stopped', ids(1, 2))
+    assert [item['instance_state'] for item in result['instances']] == ['STOPPED', 'STOPPED']
+    assert list(result['instance_request_ids']) == ids(2)
+    assert result['instances'][0]['latest_operation_request_id'] == ELSEWHERE
 
 
 def test_nothing_to_do_sends_nothing(run_module, cloud):
     cloud.seed(instance(1, 'STOPPED'), instance(2, 'STOPPED'))
     result = run(run_module, 'stopped', ids(1, 2, 1))
     assert result['changed'] is False
-    assert result['request_ids'] == []
+    assert (result['request_ids'], result['instance_request_ids']) == ([], {})
     assert [item['instance_id'] for item in result['instances']] == ids(1, 2)
     assert cloud.actions() == ['DescribeInstances']
 

@@ -515,3 +515,47 @@ def test_a_failed_backup_reports_the_snapshot_it_made(run_module, cloud):
     assert (result['failed'], result['changed'], result['error_code']) == (True, True, 'OperationFailed')
     assert result['backup_snapshot_id'] in cloud.snapshot_ids()
     assert 'ApplyInstanceSnapshot' not in cloud.actions()
+
+
+# ---- after_request_id: the rollback follows only the operation it was told to follow
+
+def test_after_request_id_rolls_back_right_after_that_operation(run_module, cloud):
+    stopped_web1(cloud, snapshot(1), snapshot(2, 'release'))
+    stop = cloud.instance('lhins-00000001')['LatestOperationRequestId']
+    result = roll_back(run_module, after_request_id=stop)
+    assert cloud.sent() == [ROLLBACK]
+    assert result['changed'] is True
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['real', 'check'])
+def test_after_request_id_refuses_an_instance_another_client_has_worked_on_since(run_module, cloud, check_mode):
+    stopped_web1(cloud)
+    result = roll_back(run_module, after_request_id='req-our-stop', _ansible_check_mode=check_mode)
+    assert cloud.mutations() == []
+    assert (result['failed'], result['error_code']) == (True, 'OperationChanged')
+    latest = cloud.instance('lhins-00000001')['LatestOperationRequestId']
+    assert ('the latest operation of instance lhins-00000001 is StopInstances SUCCESS (request %s), not the operation of request '
+            'req-our-stop that the rollback was to follow: another client is working on the instance, so no rollback was sent'
+            % latest) in result['msg']
+
+
+def test_after_request_id_refuses_when_another_clients_rollback_to_another_snapshot_comes_first(run_module, cloud):
+    # Two runs found the instance stopped: the other run's rollback to lhsnap-00000002 arrives just before ours.
+    stopped_web1(cloud, snapshot(1), snapshot(2, 'release'))
+    stop = cloud.instance('lhins-00000001')['LatestOperationRequestId']
+    cloud.before('ApplyInstanceSnapshot', lambda: cloud.elsewhere('ApplyInstanceSnapshot', {'InstanceId': 'lhins-00000001',
+                                                                                            'SnapshotId': 'lhsnap-00000002'}))
+    result = roll_back(run_module, after_request_id=stop)
+    assert cloud.sent() == [ROLLBACK]  # refused while the other rollback ran, and not sent again
+    assert (result['failed'], result['error_code'], result['request_id']) == (True, 'OperationChanged', None)
+    assert 'ApplyInstanceSnapshot' in result['msg'] and ELSEWHERE in result['msg']
+
+
+def test_after_request_id_lets_through_another_clients_rollback_to_the_same_snapshot(run_module, cloud):
+    stopped_web1(cloud)
+    stop = cloud.instance('lhins-00000001')['LatestOperationRequestId']
+    rolled_back_elsewhere(cloud)
+    result = roll_back(run_module, after_request_id=stop)
+    assert cloud.sent() == [ROLLBACK]
+    assert (result.get('failed', False), result['changed'], result['request_id']) == (False, False, None)
+    assert result['instance']['latest_operation_request_id'] == ELSEWHERE

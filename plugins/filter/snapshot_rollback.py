@@ -15,6 +15,8 @@ import difflib
 import json
 import os
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import STATE_SUCCESS, is_rollback, operation_summary
 
 POSITIVE_NUMBERS = ('wait_timeout', 'verify_timeout', 'health_timeout', 'health_interval', 'connection_timeout',
@@ -64,9 +66,10 @@ def check_variables(given, known, values, playbook_dir):
             good = False
         if not good:
             problems.append('%s is %r; expected a number greater than 0' % (_name(option), value))
+    if 'snapshot_id' in values and bool(values['snapshot_id']) == bool(values.get('snapshot_name')):
+        problems.append(_snapshot_problem(values['snapshot_id'], values.get('snapshot_name')))
     if 'serial' in values and _serial_steps(values['serial']) is None:
-        problems.append('snapshot_rollback_serial is %r; expected a number of hosts greater than 0, a percentage such as "25%%", '
-                        'or a list of them such as [1, 10, "25%%"]' % (values['serial'],))
+        problems.append(_serial_problem(values['serial']))
     for option in TASK_FILES:
         path = values.get(option)
         if path and not os.path.isfile(task_file_path(path, playbook_dir)):
@@ -93,6 +96,29 @@ def _serial_steps(serial):
             return None
         steps.append((int(number), percentage))
     return steps or None
+
+
+def _snapshot_problem(snapshot_id, snapshot_name):
+    if snapshot_id:
+        return ('snapshot_rollback_snapshot_id is %r and snapshot_rollback_snapshot_name is %r; expected exactly one of them, '
+                'the snapshot to roll back to' % (snapshot_id, snapshot_name))
+    return ('no snapshot to roll back to: snapshot_rollback_snapshot_id and snapshot_rollback_snapshot_name are both empty; '
+            'set exactly one of them, for example -e snapshot_rollback_snapshot_name=baseline')
+
+
+def _serial_problem(serial):
+    return ('snapshot_rollback_serial is %r; expected a number of hosts greater than 0, a percentage such as "25%%", '
+            'or a list of them such as [1, 10, "25%%"]' % (serial,))
+
+
+def checked_serial(serial):
+    """``serial`` when it is a valid value of the play keyword serial; raises AnsibleFilterError naming it otherwise.
+
+    For the playbook's serial keyword, which Ansible evaluates before any task of the role can check it.
+    """
+    if _serial_steps(serial) is None:
+        raise AnsibleFilterError('Nothing was changed: ' + _serial_problem(serial))
+    return serial
 
 
 def batch_sizes(serial, hosts):
@@ -154,6 +180,16 @@ def _confirmed(record, instance, rollback_request):
                 and record.get('instance_request_id') == instance.get('latest_operation_request_id'))
 
 
+def _operated_since(instance, time):
+    """Whether an operation started on the instance after ``time`` (both UTC, ``YYYY-MM-DDThh:mm:ssZ``).
+
+    A run that wrote a record and then stopped and started the instance (it backed off after its stop) is past it:
+    the record no longer says the run is working on the host.
+    """
+    started = instance.get('latest_operation_started_time')
+    return bool(started and time and started > time)
+
+
 def decide(record, run_id, instance, snapshot, adopt_unverified=False):
     """Where this host continues in run ``run_id``: ``{resume, reason, rollback_request_id}``.
 
@@ -167,7 +203,7 @@ def decide(record, run_id, instance, snapshot, adopt_unverified=False):
     rollback_request = snapshot.get('latest_operation_request_id') if _is_successful_rollback(snapshot) else None
     record = record if record is None else dict(record)
     if record and record.get('instance_id') == instance_id and record.get('run_id') != run_id \
-            and record.get('step') in (STEP_STOPPING, STEP_ROLLED_BACK):
+            and record.get('step') in (STEP_STOPPING, STEP_ROLLED_BACK) and not _operated_since(instance, record.get('time')):
         return _decision(RESUME_REFUSE, (
             'run %s is working on it: its record on the host says it reached "%s" at %s. Wait until that run has ended; if it '
             'is not running any more, resume it (-e snapshot_rollback_run_id=%s), or delete that record (the file '
@@ -460,6 +496,7 @@ class FilterModule:
             'snapshot_rollback_parse_record': parse_record,
             'snapshot_rollback_scope': scope,
             'snapshot_rollback_batch_problem': batch_problem,
+            'snapshot_rollback_checked_serial': checked_serial,
             'snapshot_rollback_conflicts': conflicts,
             'snapshot_rollback_batch_calls': batch_calls,
             'snapshot_rollback_batch_outcome': batch_outcome,

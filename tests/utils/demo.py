@@ -7,7 +7,8 @@ Starts the Lighthouse API emulator (sshd backend: each instance is an OpenSSH se
 system disk is a directory), deploys a "bad release" file onto every instance over SSH, runs
 ``ansible-playbook tencentcloud.lighthouse.rollback`` back to the snapshot "baseline", shows that the
 file is gone and that every instance is RUNNING and answers over SSH, prints the role's journal and
-the API calls that changed something, and stops the emulator. Exits non-zero if anything is off.
+the API calls that changed something, and stops the emulator. The journal stays in tests/output/demo/journal.json.
+Exits non-zero if anything is off.
 Needs the collection on ANSIBLE_COLLECTIONS_PATH (``make demo`` builds it) and /usr/sbin/sshd.
 """
 
@@ -26,6 +27,8 @@ from emulated_fleet import SSH_ARGS, control, start, stop
 BAD_FILE = 'release-2.0-broken.txt'
 MUTATING = ('StopInstances', 'StartInstances', 'ApplyInstanceSnapshot', 'CreateInstanceSnapshot')
 STEPS = ('preflight', 'stop', 'rollback', 'start', 'verify', 'total')
+# In the checkout's tests/output (ignored by git), where the other test outputs go.
+JOURNAL_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'output', 'demo', 'journal.json')
 
 
 def ssh(host: dict, command: str) -> subprocess.CompletedProcess:
@@ -83,6 +86,11 @@ def print_journal(facts: dict, journal_path: str) -> None:
 
 def main() -> int:
     directory = tempfile.mkdtemp(prefix='lighthouse-demo-')
+    # The journal outlives the emulator's directory, so that the path the demo prints can be opened; each demo starts
+    # it afresh (the role appends to it).
+    os.makedirs(os.path.dirname(JOURNAL_PATH), exist_ok=True)
+    if os.path.exists(JOURNAL_PATH):
+        os.remove(JOURNAL_PATH)
     try:
         title('Starting an emulated fleet: 3 Lighthouse instances, each a real SSH server on loopback')
         facts = start(directory, instances=3, time_scale=0.1)
@@ -99,13 +107,12 @@ def main() -> int:
             print('%s: %s' % (name, ' '.join(written.stdout.split())))
 
         title('Rolling every host back to its snapshot "baseline", one at a time')
-        journal_path = os.path.join(directory, 'journal.json')
-        status = run_playbook(facts, journal_path)
+        status = run_playbook(facts, JOURNAL_PATH)
 
         title('After the rollback')
         healthy = check_hosts(facts, hosts)
-        title("The role's journal (%s)" % journal_path)
-        print_journal(facts, journal_path)
+        title("The role's journal (kept in %s)" % JOURNAL_PATH)
+        print_journal(facts, JOURNAL_PATH)
         ok = status == 0 and healthy
         title('Demo %s' % ('passed: every host is back on its snapshot, running and reachable' if ok else 'FAILED'))
         return 0 if ok else 1

@@ -12,6 +12,8 @@ import re
 
 import pytest
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.tencentcloud.lighthouse.plugins.filter import snapshot_rollback as sr
 
 RUN = 'run-1'
@@ -226,6 +228,23 @@ def test_check_variables_reports_a_journal_that_is_not_writable(tmp_path):
         'snapshot_rollback_journal_path %r is not writable' % str(path)]
 
 
+@pytest.mark.parametrize('snapshot_id, snapshot_name, message', [
+    (None, None, 'no snapshot to roll back to: snapshot_rollback_snapshot_id and snapshot_rollback_snapshot_name are both empty; '
+                 'set exactly one of them, for example -e snapshot_rollback_snapshot_name=baseline'),
+    ('', '', 'no snapshot to roll back to'),
+    ('lhsnap-aaaaaaaa', 'baseline', "snapshot_rollback_snapshot_id is 'lhsnap-aaaaaaaa' and snapshot_rollback_snapshot_name is "
+                                    "'baseline'; expected exactly one of them, the snapshot to roll back to"),
+], ids=['neither', 'both-empty', 'both'])
+def test_check_variables_asks_for_exactly_one_snapshot(tmp_path, snapshot_id, snapshot_name, message):
+    problems = sr.check_variables([], KNOWN, {'snapshot_id': snapshot_id, 'snapshot_name': snapshot_name}, str(tmp_path))
+    assert len(problems) == 1 and problems[0].startswith(message)
+
+
+@pytest.mark.parametrize('snapshot_id, snapshot_name', [('lhsnap-aaaaaaaa', None), (None, 'baseline')])
+def test_check_variables_accepts_one_snapshot(tmp_path, snapshot_id, snapshot_name):
+    assert sr.check_variables([], KNOWN, {'snapshot_id': snapshot_id, 'snapshot_name': snapshot_name}, str(tmp_path)) == []
+
+
 BAD_CHECKS = [
     ({'url': 'http://web-1/'}, 'no-name'),
     ({'name': '', 'command': 'true'}, 'empty-name'),
@@ -297,6 +316,10 @@ DECISIONS = [
                       'snapshot-rollback-lhins-aaaaaaaa.json']),
     ('rolled-back-of-another-run', record('rolled_back', run_id='run-0'), running(), rolled_back_snapshot(), True,
      'refuse', None, ['run run-0 is working on it', 'reached "rolled_back"']),
+    ('stopping-of-another-run-that-operated-since', record('stopping', run_id='run-0'),
+     running(latest_operation_started_time='2024-06-01T10:15:07Z'), fresh_snapshot(), False, 'full', None, ['to be rolled back']),
+    ('stopping-of-another-run-operated-before', record('stopping', run_id='run-0'),
+     running(latest_operation_started_time='2024-06-01T10:15:00Z'), fresh_snapshot(), False, 'refuse', None, ['run run-0 is working']),
     ('stopping-of-another-run-on-another-instance', record('stopping', run_id='run-0', instance_id='lhins-bbbbbbbb'), running(),
      fresh_snapshot(), False, 'full', None, ['to be rolled back']),
     ('stopped-after-the-rollback', None, stopped(), rolled_back_snapshot(), False,
@@ -986,6 +1009,18 @@ def test_batch_outcome_with_a_latest_request_checks_the_instance_is_as_the_run_l
                                       "run cannot vouch for its disk")
 
 
+@pytest.mark.parametrize('serial', [1, '2', '25%', [1, 10, '25%']])
+def test_checked_serial_passes_a_valid_serial_through(serial):
+    assert sr.checked_serial(serial) is serial
+
+
+@pytest.mark.parametrize('serial', ['abc', 0, '', '0%', '101%', True, [], [1, 'x']])
+def test_checked_serial_names_the_bad_value(serial):
+    with pytest.raises(AnsibleFilterError) as caught:
+        sr.checked_serial(serial)
+    assert str(caught.value).startswith('Nothing was changed: snapshot_rollback_serial is %r; expected a number of hosts' % (serial,))
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # FilterModule
 
@@ -998,6 +1033,7 @@ def test_filter_module_maps_every_filter_to_its_function():
         'snapshot_rollback_parse_record': sr.parse_record,
         'snapshot_rollback_scope': sr.scope,
         'snapshot_rollback_batch_problem': sr.batch_problem,
+        'snapshot_rollback_checked_serial': sr.checked_serial,
         'snapshot_rollback_conflicts': sr.conflicts,
         'snapshot_rollback_batch_calls': sr.batch_calls,
         'snapshot_rollback_batch_outcome': sr.batch_outcome,

@@ -321,6 +321,15 @@ def host_vars(instance, prefix):
     return variables
 
 
+# The host variable with the host's place in the order of this plugin's hosts, from 1; the role checks the play's order with it.
+POSITION_VARIABLE = 'lighthouse_inventory_position'
+
+
+def next_position(inventory):
+    """The position after the last one an earlier source of this plugin gave, so that several sources make one order."""
+    return 1 + max((host.vars.get(POSITION_VARIABLE, 0) for host in inventory.hosts.values()), default=0)
+
+
 def check_query(query):
     """Raise AnsibleError, before any API call, for a query the API could not answer."""
     if not query['regions']:
@@ -401,9 +410,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning('Several Lighthouse instances would be named %s; each of them is named by its instance id instead'
                                  % ', '.join(shared))
         strict = self.get_option('strict')
-        for name, instance in zip(names, instances):
-            variables = host_vars(instance, self.get_option('hostvars_prefix'))
-            self.inventory.add_host(name)
+        first = next_position(self.inventory)
+        for position, (name, instance) in enumerate(zip(names, instances), first):
+            variables = dict(host_vars(instance, self.get_option('hostvars_prefix')), **{POSITION_VARIABLE: position})
+            # Pattern all lists the own hosts of group all first, then those of its groups, group after group: only
+            # all's own list keeps the order hosts were added in once keyed_groups or another source made groups.
+            self.inventory.add_host(name, group='all')
             for variable, value in variables.items():
                 self.inventory.set_variable(name, variable, value)
             self._set_composite_vars(self.get_option('compose'), variables, name, strict)

@@ -17,6 +17,17 @@ description:
     the API lists them (instances about to be reclaimed first, then newest first), unless O(order_by) sets
     the order. The order hosts are added in is the inventory order, which plays with the play keyword
     C(order) set to V(inventory) (the default) follow, and in which C(serial) makes its batches.
+  - Every host is added to the group C(all) itself, in that order, because the pattern C(all) lists the hosts of
+    C(all) first and then those of its groups, group after group. So O(keyed_groups), O(groups) and hosts in no
+    group leave the order of C(all), and of each group, as the plugin added the hosts.
+  - With several inventory sources, give this plugin's first. A source after it may add variables and groups to
+    its hosts without changing their order; a source before it that lists the same hosts in the group C(all)
+    sets their order instead. Several configurations of this plugin make one order, the first one's hosts first.
+    A pattern of several groups, such as C(zone_a:zone_b), takes the hosts group by group.
+  - Every host gets the variable C(lighthouse_inventory_position), its place in that order from 1, which goes on
+    from the hosts of an earlier configuration of this plugin. It does not take O(hostvars_prefix). The
+    P(tencentcloud.lighthouse.snapshot_rollback#role) role refuses a play whose order is not that of these
+    positions.
   - Every host gets the variable C(lighthouse_instance_id) (with the default O(hostvars_prefix)), which
     the P(tencentcloud.lighthouse.snapshot_rollback#role) role uses as its default instance.
 author:

@@ -152,6 +152,26 @@ def batch_problem(batch, play_hosts, serial):
             % (', '.join(batch), json.dumps(serial), ', '.join(str(size) for size in sizes)))
 
 
+# Set by the inventory plugin tencentcloud.lighthouse.lighthouse: the host's place in its order (order_by), from 1.
+INVENTORY_POSITION = 'lighthouse_inventory_position'
+
+
+def order_problem(play_hosts, hostvars):
+    """Why ``play_hosts`` are not in the order of their inventory positions; '' when they are.
+
+    Hosts without a position (from another inventory source) may come anywhere.
+    """
+    positioned = [host for host in play_hosts if hostvars.get(host, {}).get(INVENTORY_POSITION) is not None]
+    expected = sorted(positioned, key=lambda host: hostvars[host][INVENTORY_POSITION])
+    if positioned == expected:
+        return ''
+    return ('The play takes the hosts in the order %s, but the inventory plugin tencentcloud.lighthouse.lighthouse orders them %s '
+            '(their %s): give the plugin\'s inventory source first (before other -i sources, which must not list these hosts '
+            'earlier), run the play with "order: inventory" on the pattern all or on one group (a pattern of several groups takes '
+            'them group by group), or set snapshot_rollback_strict_serial to false to take the play\'s order'
+            % (' -> '.join(positioned), ' -> '.join(expected), INVENTORY_POSITION))
+
+
 def task_file_path(path, playbook_dir):
     return path if os.path.isabs(path) else os.path.join(playbook_dir, path)
 
@@ -496,7 +516,11 @@ class FilterModule:
             'snapshot_rollback_parse_record': parse_record,
             'snapshot_rollback_scope': scope,
             'snapshot_rollback_batch_problem': batch_problem,
+<<<<<<< HEAD
             'snapshot_rollback_checked_serial': checked_serial,
+=======
+            'snapshot_rollback_order_problem': order_problem,
+>>>>>>> fix-order
             'snapshot_rollback_conflicts': conflicts,
             'snapshot_rollback_batch_calls': batch_calls,
             'snapshot_rollback_batch_outcome': batch_outcome,

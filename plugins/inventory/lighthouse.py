@@ -17,6 +17,17 @@ description:
     the API lists them (instances about to be reclaimed first, then newest first), unless O(order_by) sets
     the order. The order hosts are added in is the inventory order, which plays with the play keyword
     C(order) set to V(inventory) (the default) follow, and in which C(serial) makes its batches.
+  - Every host is added to the group C(all) itself, in that order, because the pattern C(all) lists the hosts of
+    C(all) first and then those of its groups, group after group. So O(keyed_groups), O(groups) and hosts in no
+    group leave the order of C(all), and of each group, as the plugin added the hosts.
+  - With several inventory sources, give this plugin's first. A source after it may add variables and groups to
+    its hosts without changing their order; a source before it that lists the same hosts in the group C(all)
+    sets their order instead. Several configurations of this plugin make one order, the first one's hosts first.
+    A pattern of several groups, such as C(zone_a:zone_b), takes the hosts group by group.
+  - Every host gets the variable C(lighthouse_inventory_position), its place in that order from 1, which goes on
+    from the hosts of an earlier configuration of this plugin. It does not take O(hostvars_prefix). The
+    P(tencentcloud.lighthouse.snapshot_rollback#role) role refuses a play whose order is not that of these
+    positions.
   - Every host gets the variable C(lighthouse_instance_id) (with the default O(hostvars_prefix)), which
     the P(tencentcloud.lighthouse.snapshot_rollback#role) role uses as its default instance.
 author:
@@ -321,6 +332,15 @@ def host_vars(instance, prefix):
     return variables
 
 
+# The host variable with the host's place in the order of this plugin's hosts, from 1; the role checks the play's order with it.
+POSITION_VARIABLE = 'lighthouse_inventory_position'
+
+
+def next_position(inventory):
+    """The position after the last one an earlier source of this plugin gave, so that several sources make one order."""
+    return 1 + max((host.vars.get(POSITION_VARIABLE, 0) for host in inventory.hosts.values()), default=0)
+
+
 def check_query(query):
     """Raise AnsibleError, before any API call, for a query the API could not answer."""
     if not query['regions']:
@@ -401,9 +421,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning('Several Lighthouse instances would be named %s; each of them is named by its instance id instead'
                                  % ', '.join(shared))
         strict = self.get_option('strict')
-        for name, instance in zip(names, instances):
-            variables = host_vars(instance, self.get_option('hostvars_prefix'))
-            self.inventory.add_host(name)
+        first = next_position(self.inventory)
+        for position, (name, instance) in enumerate(zip(names, instances), first):
+            variables = dict(host_vars(instance, self.get_option('hostvars_prefix')), **{POSITION_VARIABLE: position})
+            # Pattern all lists the own hosts of group all first, then those of its groups, group after group: only
+            # all's own list keeps the order hosts were added in once keyed_groups or another source made groups.
+            self.inventory.add_host(name, group='all')
             for variable, value in variables.items():
                 self.inventory.set_variable(name, variable, value)
             self._set_composite_vars(self.get_option('compose'), variables, name, strict)

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """An emulated Lighthouse fleet whose instances are real SSH hosts on loopback (the emulator's sshd backend).
 
-usage: emulated_fleet.py start DIR [--instances N] [--time-scale X]
+usage: emulated_fleet.py start DIR [--instances N | --fleet FILE] [--time-scale X]
        emulated_fleet.py stop DIR
 
 ``start`` launches tests/emulator/run.py in a session of its own, so that it outlives this command
@@ -99,12 +99,13 @@ def inventory(state: dict) -> dict:
     return {'all': {'hosts': hosts, 'vars': {'ansible_ssh_common_args': SSH_ARGS, 'ansible_python_interpreter': sys.executable}}}
 
 
-def start(directory: str, instances: int = 3, time_scale: float = 0.05) -> dict:
-    """Start the emulator with ``instances`` RUNNING instances; returns the facts written to emulator.json."""
+def start(directory: str, instances: int = 3, time_scale: float = 0.05, fleet: str | None = None) -> dict:
+    """Start the emulator with ``instances`` RUNNING instances, or the fleet file ``fleet``; returns the facts written to emulator.json."""
     files = _files(directory)
     os.makedirs(files['backend'], exist_ok=True)
     command = [sys.executable, EMULATOR, '--port', '0', '--region', REGION, '--secret-id', SECRET_ID, '--secret-key', SECRET_KEY,
-               '--backend', 'sshd', '--backend-dir', files['backend'], '--instances', str(instances), '--time-scale', str(time_scale)]
+               '--backend', 'sshd', '--backend-dir', files['backend'], '--time-scale', str(time_scale)]
+    command += ['--fleet', fleet] if fleet else ['--instances', str(instances)]
     with open(files['emulator.out'], 'w', encoding='utf-8') as out, open(files['emulator.log'], 'w', encoding='utf-8') as log:
         # A session of its own: it survives this process and stop() can end it with its process group.
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=log, start_new_session=True)  # pylint: disable=consider-using-with
@@ -159,10 +160,11 @@ def main() -> int:
     parser.add_argument('action', choices=('start', 'stop'))
     parser.add_argument('directory')
     parser.add_argument('--instances', type=int, default=3)
+    parser.add_argument('--fleet', help='a fleet file of the emulator (tests/emulator/README.md), instead of --instances')
     parser.add_argument('--time-scale', type=float, default=0.05)
     arguments = parser.parse_args()
     if arguments.action == 'start':
-        print(json.dumps(start(arguments.directory, arguments.instances, arguments.time_scale)))
+        print(json.dumps(start(arguments.directory, arguments.instances, arguments.time_scale, arguments.fleet)))
     else:
         print(json.dumps({'stopped': stop(arguments.directory)}))
     return 0

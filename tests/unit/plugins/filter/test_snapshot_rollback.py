@@ -1022,6 +1022,36 @@ def test_checked_serial_names_the_bad_value(serial):
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# order_problem
+
+POSITIONED = {'a': {'lighthouse_inventory_position': 1}, 'b': {'lighthouse_inventory_position': 2},
+              'c': {'lighthouse_inventory_position': 3}, 'static': {'ansible_port': 22}}
+
+
+@pytest.mark.parametrize('play_hosts', [
+    ['a', 'b', 'c'],
+    ['static', 'a', 'b', 'c'],
+    ['a', 'static', 'c'],  # hosts without a position may come anywhere, and --limit may leave out any
+    ['c'],
+    [],
+])
+def test_order_problem_accepts_the_positions_order(play_hosts):
+    assert sr.order_problem(play_hosts, POSITIONED) == ''
+
+
+@pytest.mark.parametrize('play_hosts, actual, expected', [
+    (['a', 'c', 'b'], 'a -> c -> b', 'a -> b -> c'),
+    (['c', 'static', 'a'], 'c -> a', 'a -> c'),
+])
+def test_order_problem_names_both_orders_and_what_to_do(play_hosts, actual, expected):
+    message = sr.order_problem(play_hosts, POSITIONED)
+    assert message.startswith('The play takes the hosts in the order %s, but the inventory plugin tencentcloud.lighthouse.lighthouse '
+                              'orders them %s (their lighthouse_inventory_position): ' % (actual, expected))
+    assert "give the plugin's inventory source first" in message
+    assert 'snapshot_rollback_strict_serial to false' in message
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # FilterModule
 
 
@@ -1034,6 +1064,7 @@ def test_filter_module_maps_every_filter_to_its_function():
         'snapshot_rollback_scope': sr.scope,
         'snapshot_rollback_batch_problem': sr.batch_problem,
         'snapshot_rollback_checked_serial': sr.checked_serial,
+        'snapshot_rollback_order_problem': sr.order_problem,
         'snapshot_rollback_conflicts': sr.conflicts,
         'snapshot_rollback_batch_calls': sr.batch_calls,
         'snapshot_rollback_batch_outcome': sr.batch_outcome,

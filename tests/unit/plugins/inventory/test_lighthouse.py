@@ -10,6 +10,7 @@ import re
 import pytest
 from ansible.errors import AnsibleError
 from ansible.inventory.data import InventoryData
+from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 
@@ -367,7 +368,8 @@ def test_parse_names_instances_sharing_a_name_by_id_and_warns(cloud, parse, warn
 def test_parse_custom_prefix(cloud, parse):
     host_vars = parse(dict(AUTH, hostvars_prefix='lh_')).get_host('web-1').get_vars()
     assert host_vars['lh_instance_id'] == 'lhins-00000001'
-    assert not [name for name in host_vars if name.startswith('lighthouse_')]
+    # Not an instance field: the role reads it by this name whatever the prefix.
+    assert [name for name in host_vars if name.startswith('lighthouse_')] == ['lighthouse_inventory_position']
 
 
 def test_parse_strict_fails_on_a_bad_expression(cloud, parse):
@@ -450,3 +452,80 @@ def test_parse_without_cache_always_asks(cloud, parse):
     parse(AUTH)
     parse(AUTH)
     assert len(cloud.calls) == 2
+
+
+# The hosts of a pattern, in the order that plays with "order: inventory" take them
+
+# Listed out of order; tag wave then name orders them a-wave1-zone4, b-wave1-zone3, c-wave2-zone4, d-wave2-zone3.
+WAVE_FLEET = [
+    fleet_instance(1, 'c-wave2-zone4', zone='ap-guangzhou-4', tags={'wave': '2'}),
+    fleet_instance(2, 'a-wave1-zone4', zone='ap-guangzhou-4', tags={'wave': '1'}),
+    fleet_instance(3, 'd-wave2-zone3', zone='ap-guangzhou-3', tags={'wave': '2'}),
+    fleet_instance(4, 'b-wave1-zone3', zone='ap-guangzhou-3', tags={'wave': '1'}),
+]
+WAVE_ORDER = ['a-wave1-zone4', 'b-wave1-zone3', 'c-wave2-zone4', 'd-wave2-zone3']
+WAVE_CONFIG = dict(AUTH, plugin=FQCN, order_by=['tag:wave', 'instance_name'],
+                   keyed_groups=[{'key': 'lighthouse_zone', 'prefix': 'zone'}, {'key': 'lighthouse_instance_state | lower', 'prefix': 'state'}])
+# A static source with the hosts' connection variables, in another order (the API's).
+STATIC = {'all': {'hosts': dict((instance['name'], {'ansible_port': 2200 + number}) for number, instance in enumerate(WAVE_FLEET))}}
+
+
+@pytest.fixture
+def inventory_manager(cloud, tmp_path):
+    """The InventoryManager that ansible-playbook builds from these sources ([file name, content]), in their order, over WAVE_FLEET."""
+    cloud.emulated.seed(*WAVE_FLEET)
+
+    def build(*sources):
+        for name, content in sources:
+            (tmp_path / name).write_text(json.dumps(content))
+        return InventoryManager(DataLoader(), [str(tmp_path / name) for name, content in sources])
+    return build
+
+
+def names(hosts):
+    return [host.name for host in hosts]
+
+
+def positions(inventory):
+    return dict((host.name, host.vars['lighthouse_inventory_position']) for host in inventory.get_hosts('all'))
+
+
+@pytest.mark.parametrize('pattern, expected', [
+    ('all', WAVE_ORDER),
+    ('zone_ap_guangzhou_3', ['b-wave1-zone3', 'd-wave2-zone3']),
+    ('zone_ap_guangzhou_4', ['a-wave1-zone4', 'c-wave2-zone4']),
+    ('state_running', WAVE_ORDER),
+])
+def test_order_by_is_the_order_of_a_pattern_despite_keyed_groups(inventory_manager, pattern, expected):
+    inventory = inventory_manager(('waves.lighthouse.yml', WAVE_CONFIG))
+    assert names(inventory.get_hosts(pattern, order='inventory')) == expected
+    assert positions(inventory) == dict((name, position) for position, name in enumerate(WAVE_ORDER, 1))
+
+
+def test_order_by_is_the_order_of_all_with_hosts_in_no_group(inventory_manager):
+    # The zone-3 hosts are in no group but ungrouped, which comes before the group zone4.
+    inventory = inventory_manager(('waves.lighthouse.yml', dict(WAVE_CONFIG, keyed_groups=[], groups={'zone4': "lighthouse_zone == 'ap-guangzhou-4'"})))
+    assert names(inventory.get_hosts('all')) == WAVE_ORDER
+    assert names(inventory.get_hosts('ungrouped')) == ['b-wave1-zone3', 'd-wave2-zone3']
+
+
+@pytest.mark.parametrize('static', [STATIC, {'web': STATIC['all']}], ids=['hosts of all', 'hosts of a group'])
+def test_order_by_is_the_order_of_all_with_a_static_source_after_the_plugin(inventory_manager, static):
+    inventory = inventory_manager(('waves.lighthouse.yml', WAVE_CONFIG), ('static.yml', static))
+    assert names(inventory.get_hosts('all')) == WAVE_ORDER
+    assert inventory.get_host('c-wave2-zone4').get_vars()['ansible_port'] == 2200
+    assert inventory.get_host('c-wave2-zone4').get_vars()['lighthouse_instance_id'] == 'lhins-00000001'
+
+
+def test_a_static_source_before_the_plugin_keeps_its_order_and_the_positions_tell(inventory_manager):
+    inventory = inventory_manager(('static.yml', STATIC), ('waves.lighthouse.yml', WAVE_CONFIG))
+    assert names(inventory.get_hosts('all')) == [instance['name'] for instance in WAVE_FLEET]
+    assert positions(inventory) == dict((name, position) for position, name in enumerate(WAVE_ORDER, 1))
+
+
+def test_positions_go_on_from_an_earlier_source_of_the_plugin(inventory_manager):
+    inventory = inventory_manager(('zone4.lighthouse.yml', dict(WAVE_CONFIG, filters={'zone': 'ap-guangzhou-4'})),
+                                  ('zone3.lighthouse.yml', dict(WAVE_CONFIG, filters={'zone': 'ap-guangzhou-3'})))
+    expected = ['a-wave1-zone4', 'c-wave2-zone4', 'b-wave1-zone3', 'd-wave2-zone3']
+    assert names(inventory.get_hosts('all')) == expected
+    assert positions(inventory) == dict((name, position) for position, name in enumerate(expected, 1))

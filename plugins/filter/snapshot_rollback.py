@@ -516,11 +516,8 @@ class FilterModule:
             'snapshot_rollback_parse_record': parse_record,
             'snapshot_rollback_scope': scope,
             'snapshot_rollback_batch_problem': batch_problem,
-<<<<<<< HEAD
             'snapshot_rollback_checked_serial': checked_serial,
-=======
             'snapshot_rollback_order_problem': order_problem,
->>>>>>> fix-order
             'snapshot_rollback_conflicts': conflicts,
             'snapshot_rollback_batch_calls': batch_calls,
             'snapshot_rollback_batch_outcome': batch_outcome,

@@ -72,8 +72,10 @@ notes:
     (lost answers, timeouts, C(InternalError)) are retried the same way for reads.
   - A change (start, stop, snapshot, rollback, delete) is never sent again blindly. After a transient error or a
     lost answer the module reads the resources until it can tell whether the change took effect; if it did, the
-    task adopts that operation and reports C(changed=true); if nothing shows for 5 seconds, the change is taken not
-    to have reached the API and is planned again; if the deadline comes first, the task fails with C(changed=true)
-    and a message saying the change may have been made.
+    task adopts that operation and reports C(changed=true). The API may take a while to show a change, so one that
+    does not show yet is sent again only when the API refuses it once made (a stop or a start, never a restart,
+    snapshot, rollback or delete). If that call is accepted, the first never arrived; if it is refused because the
+    instance is already there, the first is taken as made. If the deadline comes first, the task fails with
+    C(changed=true) and a message saying the change may have been made.
   - Inputs echoed in error messages are cut to 80 characters, with their length.
 """

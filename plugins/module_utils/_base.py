@@ -23,12 +23,9 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client im
 )
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, INVALID_RESPONSE, TRANSIENT, LighthouseError, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING, Deadline, Waiter
 
 DEFAULT_WAIT_TIMEOUT = 1200
-# After a change's answer is lost, how long its resources are watched for a sign of it before it is taken
-# not to have reached the API (and may be sent again).
-RECONCILE_GRACE = 5.0
 # Under ~/.ansible/tmp: the schedules the control node's tasks share to keep inside the API's rate limits.
 PACING_DIR_NAME = 'tencentcloud-lighthouse-pacing'
 # Refusals that say the resource is no longer in the state the request was planned for: another client changed it
@@ -105,7 +102,7 @@ class LighthouseModule:
         """True when the module waits for the outcome of what it sends (not in check mode, nor with ``wait: false``)."""
         return bool(self.params.get('wait')) and not self.check_mode
 
-    def settle_and_send(self, what, probe, plan, send, describe, view=None, adopt=None):
+    def settle_and_send(self, what, probe, plan, send, describe, view=None, adopt=None, guarded=None):
         """Wait for resources to settle, then send only the requests still needed; return the view they were planned from.
 
         `probe` is a Waiter probe over the resources: ``(DONE, view)`` once they have settled, PENDING
@@ -120,36 +117,45 @@ class LighthouseModule:
           again, so only what is still needed is sent (nothing when another client got there meanwhile);
           a refusal saying the resource is no longer in the state planned for (STALE_PLAN_CODES) is planned
           again the same way, once;
-        - met by a transient error or a lost answer, after which it may have taken effect: the resources
-          are settled and ``adopt(request, before, after)`` (views from before and after the call) says
-          whether they show it; if so the module records the operation and ``changed`` is set; if they
-          show nothing for RECONCILE_GRACE seconds, it is taken not to have reached the API and planned
-          again. When the deadline comes first, the task fails saying the change may have been made.
+        - met by a transient error or a lost answer, after which it may have taken effect (``changed`` is
+          set from then on): the resources are read until ``adopt(request, before, after)`` (views from
+          before the call and now) says they show it, and the module records the operation. Reads may lag
+          behind the cloud for longer than any grace, so no length of time without a sign shows that the
+          request never arrived. Only a request for which ``guarded(request)`` is true, one the API refuses
+          once an identical one has taken effect (a stop of a stopped instance), is sent again to find out:
+          accepted, the first never arrived; refused as planned for a state the resources have left, the
+          first took effect and is awaited like any other. When the deadline comes first, the task fails
+          saying the change may have been made.
 
         Other errors, and a refusal whose pause would pass the deadline, are raised.
         """
         refusals = 0
         stale = False  # whether a request was refused as planned for a state that had changed
-        unsure = None  # (request, view it was planned from, error, when) of a change whose outcome is not known
+        unsure = None  # (request, view it was planned from, error) of a change that may have taken effect
+        resend = False  # whether sending `unsure` again is how to find out whether it took effect
         while True:
-            if view is None:
+            if unsure and not resend:
+                view = self._settle('its resources to show it', _showing(probe, adopt, unsure), describe, unsure)
+                unsure = None
+            elif view is None:
                 view = self._settle(what, probe, describe, unsure)
-            if unsure and not self._outcome_known(unsure, view, adopt):
-                view = None
-                continue
-            unsure = None
+                if unsure and adopt(unsure[0], unsure[1], view):
+                    unsure = None
             failure = self._send_planned([] if self.check_mode else plan(view), send)
             if failure is None:
                 return view
             request, error = failure
-            if adopt is not None and (error.kind == TRANSIENT or error.code == INVALID_RESPONSE):
-                unsure = (request, view, error, self.clock())
+            if unsure and error.code in STALE_PLAN_CODES:
+                resend = False  # sent again, it was refused by the state the first one left: it took effect
+            elif adopt is not None and (error.kind == TRANSIENT or error.code == INVALID_RESPONSE):
+                unsure, resend = (request, view, error), bool(guarded and guarded(request))
+                self.result['changed'] = True
             elif error.code in STALE_PLAN_CODES and not stale:
                 stale = True
             else:
                 refusals += 1
                 if error.kind != BUSY or not self.retry.backoff(refusals, self.deadline):
-                    raise error
+                    raise _maybe_made(unsure[2], 'sending it again met %s' % error) if unsure else error
             view = None
 
     def _send_planned(self, requests, send):
@@ -162,36 +168,14 @@ class LighthouseModule:
             self.result['changed'] = True
         return None
 
-    def _outcome_known(self, unsure, view, adopt):
-        """Whether `view` settles an unsure change: it shows the change (adopted: ``changed``), or the grace is over.
-
-        Otherwise sleeps one poll interval, so that the resources are looked at again.
-        """
-        request, before, error, since = unsure
-        if adopt(request, before, view):
-            self.result['changed'] = True
-            return True
-        if self.clock() - since >= RECONCILE_GRACE:
-            return True
-        if self.deadline.remaining() < self.waiter.first_interval:
-            raise self._maybe_made(error, 'its resources showed no sign of it before the deadline')
-        self.sleep(self.waiter.first_interval)
-        return False
-
     def _settle(self, what, probe, describe, unsure):
-        """The settled view; while a change's outcome is unknown, a wait that times out says the change may have been made."""
+        """The settled view; while a change's outcome is unknown, a wait that fails says the change may have been made."""
         try:
             return self.waiter.wait(what, probe, self.deadline, describe)
         except LighthouseError as err:
             if not unsure:
                 raise
-            raise self._maybe_made(unsure[2], err.message) from None
-
-    def _maybe_made(self, error, why):
-        """The error for a change whose outcome could not be found out: reported as a change, since it may have been made."""
-        self.result['changed'] = True
-        return LighthouseError(error.code, '%s may have taken effect: its outcome is unknown after %s (%s), and %s' % (
-            error.action or 'the change', error.code, error.message, why), error.request_id, error.action)
+            raise _maybe_made(unsure[2], err.message) from None
 
     def elapsed(self):
         return round(self.clock() - self._started, 3)
@@ -214,6 +198,24 @@ class LighthouseModule:
             self.ansible.fail_json(**self.result)
         self.result.setdefault('changed', False)
         self.ansible.exit_json(elapsed=self.elapsed(), **self.result)
+
+
+def _maybe_made(error, why):
+    """The error for a change whose outcome could not be found out (``changed`` is already set: it may have been made)."""
+    return LighthouseError(error.code, '%s may have taken effect: its outcome is unknown after %s (%s), and %s' % (
+        error.action or 'the change', error.code, error.message, why), error.request_id, error.action)
+
+
+def _showing(probe, adopt, unsure):
+    """`probe`, DONE only once the settled resources show the unsure change (adopt() records it)."""
+    request, before, _error = unsure
+
+    def shown():
+        status, view = probe()
+        if status == DONE and not adopt(request, before, view):
+            return PENDING, view
+        return status, view
+    return shown
 
 
 def _shortened(value):

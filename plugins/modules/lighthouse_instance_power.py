@@ -161,6 +161,8 @@ ACTIONS = {
 }
 # The actions that shut an instance down, and so take a StopType.
 STOPPING_ACTIONS = ('StopInstances', 'RebootInstances')
+# Refused by the API once the instance is where they take it, so sending one again cannot act twice.
+GUARDED_ACTIONS = ('StartInstances', 'StopInstances')
 # The state each action leaves an instance in.
 TARGET_STATES = {'StartInstances': 'RUNNING', 'StopInstances': 'STOPPED', 'RebootInstances': 'RUNNING'}
 VERBS = {'running': 'start', 'stopped': 'stop', 'restarted': 'restart'}
@@ -244,7 +246,7 @@ def set_power(module):
     module.result.update(diff=power_diff(instances, actions), request_ids=[])
     if module.check_mode or not any(actions.values()):
         return {'changed': any(actions.values()), 'instances': instances}
-    module.settle_and_send(what, probe, still_needed, send, states_of, instances, adopt)
+    module.settle_and_send(what, probe, still_needed, send, states_of, instances, adopt, lambda call: call[0] in GUARDED_ACTIONS)
     if not module.waits:
         return {'instances': describe_instances(client, instance_ids)}
 

@@ -98,10 +98,10 @@ notes:
     backup snapshot), then returns as soon as the API has accepted the rollback.
   - If the answer to the rollback (or to the backup) is lost, or is an error that does not say whether it was
     made (a timeout, C(InternalError)), the module reads the instance and the snapshot until it can tell. A
-    rollback that shows on them is adopted (its RequestId becomes RV(request_id)) and waited for as usual; one
-    that does not show within 5 seconds is taken not to have reached the API and sent again; if the deadline
-    comes first, the task fails with C(changed=true), saying the rollback may have been made. A rollback is never
-    sent twice for one task.
+    rollback that shows on them is adopted (its RequestId becomes RV(request_id)) and waited for as usual. The
+    API may take a while to show a change, so a rollback that does not show yet is never sent again (that could
+    roll back twice); if the deadline comes first, the task fails with C(changed=true), saying the rollback may
+    have been made, also when it never reached the API. A rollback is never sent twice for one task.
   - In check mode every read and every check runs, including waiting for transitional states, but neither
     the backup snapshot nor the rollback is requested; RV(request_id) and RV(backup_snapshot_id) are V(null).
 extends_documentation_fragment:

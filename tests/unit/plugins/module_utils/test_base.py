@@ -294,22 +294,45 @@ def test_a_lost_answer_whose_change_shows_is_adopted_not_resent(on_clock):
     assert on_clock.sleeps == [0.25]
 
 
-def test_a_lost_answer_whose_change_never_shows_is_sent_again_after_the_grace(on_clock):
+def test_a_lost_answer_whose_change_never_shows_is_not_sent_again_but_fails_at_the_deadline(on_clock):
+    # However long nothing shows, reads may lag behind the cloud: sending it again could make the change twice.
+    module = build(dict(ARGS, wait_timeout=2), wait=True)
+    sender = Sender(a=[lost_answer('req-9')])
+    with pytest.raises(LighthouseError) as caught:
+        module.settle_and_send('the things to settle', Scripted((DONE, ['a'])), lambda view: view, sender, str, adopt=Adopter())
+    assert caught.value.message == ('StopInstances may have taken effect: its outcome is unknown after ClientNetworkError (Read timed out.), '
+                                    'and timed out after 2s waiting for its resources to show it; last seen: [\'a\']')
+    assert (caught.value.code, caught.value.request_id, sender.sent) == ('ClientNetworkError', 'req-9', [])
+    assert module.result['changed'] is True
+
+
+def guarded_send(module, probe, sender, adopt):
+    """settle_and_send() of requests the API refuses once an identical one has taken effect."""
+    return module.settle_and_send('the things to settle', probe, lambda view: view, sender, str, adopt=adopt, guarded=lambda request: True)
+
+
+def test_a_lost_guarded_request_that_does_not_show_is_sent_again_at_once(on_clock):
     module = build(ARGS, wait=True)
     sender = Sender(a=[lost_answer()])
-    module.settle_and_send('the things to settle', Scripted((DONE, ['a'])), lambda view: view, sender, str, adopt=Adopter())
-    assert sender.sent == ['a']
-    assert sum(on_clock.sleeps) == _base.RECONCILE_GRACE and set(on_clock.sleeps) == {0.25}
+    guarded_send(module, Scripted((DONE, ['a'])), sender, Adopter())
+    assert (sender.sent, on_clock.sleeps, module.result['changed']) == (['a'], [], True)
 
 
-def test_a_lost_answer_unresolved_at_the_deadline_fails_saying_the_change_may_have_been_made(on_clock):
-    module = build(dict(ARGS, wait_timeout=2), wait=True)
+def test_a_lost_guarded_request_refused_by_the_state_it_left_is_awaited_until_it_shows(on_clock):
+    module = build(ARGS, wait=True)
+    # Sent again while the first is still running (busy), then once it is done (stale plan): both show it took effect.
+    sender, adopt = Sender(a=[lost_answer(), busy_refusal(), stale_refusal()]), Adopter(after=4)
+    probe = Scripted((DONE, ['a']), (DONE, ['a']), (DONE, ['a']), (DONE, []))
+    assert guarded_send(module, probe, sender, adopt) == []
+    assert (sender.sent, len(adopt.asked), module.result['changed']) == ([], 4, True)
+
+
+def test_a_lost_guarded_request_refused_otherwise_fails_saying_the_change_may_have_been_made(on_clock):
+    module = build(ARGS, wait=True)
+    refused = LighthouseError('UnauthorizedOperation.NoPermission', 'not allowed', 'req-2')
     with pytest.raises(LighthouseError) as caught:
-        module.settle_and_send('the things to settle', Scripted((DONE, ['a'])), lambda view: view, Sender(a=[lost_answer('req-9')]),
-                               str, adopt=Adopter())
-    assert caught.value.message == ('StopInstances may have taken effect: its outcome is unknown after ClientNetworkError (Read timed out.), '
-                                    'and its resources showed no sign of it before the deadline')
-    assert (caught.value.code, caught.value.request_id) == ('ClientNetworkError', 'req-9')
+        guarded_send(module, Scripted((DONE, ['a'])), Sender(a=[lost_answer(), refused]), Adopter())
+    assert caught.value.message.endswith('and sending it again met not allowed (UnauthorizedOperation.NoPermission)')
     assert module.result['changed'] is True
 
 
@@ -319,7 +342,7 @@ def test_a_lost_answer_whose_resources_never_settle_fails_saying_the_change_may_
     with pytest.raises(LighthouseError) as caught:
         module.settle_and_send('the things to settle', probe, lambda view: view, Sender(a=[lost_answer()]), str, adopt=Adopter())
     assert caught.value.message.startswith('StopInstances may have taken effect: its outcome is unknown after ClientNetworkError')
-    assert caught.value.message.endswith('timed out after 3s waiting for the things to settle; last seen: busy with something')
+    assert caught.value.message.endswith('timed out after 3s waiting for its resources to show it; last seen: busy with something')
     assert module.result['changed'] is True
 
 

@@ -355,8 +355,7 @@ def batch_outcome(results, instance_id, state=None, sent=False, latest_request_i
     if sent and not outcome['request_id']:
         return dict(outcome, foreign=True, message=(
             'this run did not stop instance %s: it was already %s (its latest operation: %s), so another run or someone '
-            'else is working on it, and this run leaves it as it is') % (instance_id, shown[0].get('instance_state'),
-                                                                      operation_summary(shown[0])))
+            'else is working on it, and this run leaves it as it is') % (instance_id, shown[0].get('instance_state'), operation_summary(shown[0])))
     if latest_request_id and shown[0].get('latest_operation_request_id') != latest_request_id:
         return dict(outcome, foreign=True, message=(
             'the latest operation of instance %s is now %s, not this run\'s (request %s): another run or someone else has '

@@ -77,10 +77,11 @@ options:
   after_request_id:
     description:
       - Roll back only while the instance's latest operation is the one this RequestId started, for example the
-        stop that your play sent with M(tencentcloud.lighthouse.lighthouse_instance_power) (its RV(tencentcloud.lighthouse.lighthouse_instance_power#module:instance_request_ids)).
+        stop that your play sent with M(tencentcloud.lighthouse.lighthouse_instance_power)
+        (its RV(tencentcloud.lighthouse.lighthouse_instance_power#module:instance_request_ids)).
       - Any other operation on the instance since then, by anyone, fails the task before the rollback is sent, with
-        the error code C(OperationChanged): another client is working on the instance, and two rollbacks must not
-        follow one stop. The module checks it each time it looks at the instance, also in check mode.
+        the error code C(OperationChanged), since another client is working on the instance and two rollbacks must
+        not follow one stop. The module checks it each time it looks at the instance, also in check mode.
       - If not set, any operation may come before the rollback.
     type: str
     version_added: 0.2.0
@@ -407,11 +408,12 @@ def check_latest_request(instance, snapshot, request_id):
     task's own after a lost answer.
     """
     latest = instance.get('latest_operation_request_id')
-    if not request_id or latest == request_id or (is_rollback(instance.get('latest_operation')) and latest == snapshot.get('latest_operation_request_id')):
+    to_this_snapshot = is_rollback(instance.get('latest_operation')) and latest == snapshot.get('latest_operation_request_id')
+    if not request_id or latest == request_id or to_this_snapshot:
         return
     raise LighthouseError(OPERATION_CHANGED, (
-            'the latest operation of instance %s is %s, not the operation of request %s that the rollback was to follow: '
-            'another client is working on the instance, so no rollback was sent') % (instance['instance_id'], operation_summary(instance), request_id))
+        'the latest operation of instance %s is %s, not the operation of request %s that the rollback was to follow: '
+        'another client is working on the instance, so no rollback was sent') % (instance['instance_id'], operation_summary(instance), request_id))
 
 
 def check_power_state(instance, force):

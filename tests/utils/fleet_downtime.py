@@ -10,8 +10,9 @@ journal. An instance is down from the moment it leaves RUNNING (its stop, reboot
 accepted: STOPPING...) until it is RUNNING again; one still down now counts until now. Prints one JSON
 object:
 
-- ``down``: per instance id, its down intervals ``{"from", "to", "rolled_back"}`` (Unix times;
-  ``rolled_back``: an ApplyInstanceSnapshot of the instance was accepted during the interval);
+- ``down``: per instance id, its down intervals ``{"from", "to", "rolled_back", "rollbacks"}`` (Unix times;
+  ``rollbacks``: the SnapshotId of each ApplyInstanceSnapshot of the instance accepted during the interval, in order;
+  ``rolled_back``: whether there was one);
 - ``overlaps``: the periods with two or more instances down, ``{"from", "to", "instances", "ended_by"}``:
   ``instances`` lists ``{"instance_id", "down"}`` (the down interval covering the period), ``ended_by``
   is the instance whose coming back (RUNNING) ended the period (null if a third going down ended it);
@@ -42,11 +43,13 @@ def down_intervals(history: list, journal: list, now: float) -> dict:
             down.setdefault(instance_id, []).append({'from': since.pop(instance_id), 'to': entry['time']})
     for instance_id, start in since.items():
         down.setdefault(instance_id, []).append({'from': start, 'to': now})
-    rollbacks = [((entry['params'] or {}).get('InstanceId'), entry['time']) for entry in journal
+    rollbacks = [((entry['params'] or {}).get('InstanceId'), (entry['params'] or {}).get('SnapshotId'), entry['time']) for entry in journal
                  if entry['action'] == 'ApplyInstanceSnapshot' and entry['error_code'] is None and entry['fault'] != 'drop']
     for instance_id, spans in down.items():
         for span in spans:
-            span['rolled_back'] = any(rolled == instance_id and span['from'] <= moment <= span['to'] for rolled, moment in rollbacks)
+            span['rollbacks'] = [snapshot_id for rolled, snapshot_id, moment in rollbacks
+                                 if rolled == instance_id and span['from'] <= moment <= span['to']]
+            span['rolled_back'] = bool(span['rollbacks'])
     return down
 
 

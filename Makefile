@@ -75,8 +75,8 @@ lint: venv
 # Three lanes run side by side: the scenarios mostly wait on SSH and the emulator (two lanes kept about one core
 # busy in all). "concurrent" measures how long instances are down, so it runs alone after them.
 # SCENARIOS narrows the run to the scenarios named, one after another.
-MOLECULE_LANES := composed,check,batches resume,health,guarded failure,limit,fleet,waves
-MOLECULE_ALONE := concurrent
+MOLECULE_LANES := composed,check,batches,offpath resume,health,guarded failure,limit,fleet,waves
+MOLECULE_ALONE := concurrent,contention
 molecule: collection
 	@cd $(COLLECTION) && export PATH=$(BIN):$$PATH && logs=tests/output/molecule && mkdir -p $$logs && \
 	run() { for scenario in $${1//,/ }; do \

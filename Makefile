@@ -73,7 +73,8 @@ lint: venv
 
 # The role's scenarios (extensions/molecule); each starts an emulator whose instances are real SSH hosts on loopback.
 # Three lanes run side by side: the scenarios mostly wait on SSH and the emulator (two lanes kept about one core
-# busy in all). "concurrent" measures how long instances are down, so it runs alone after them.
+# busy in all). "concurrent" measures how long instances are down and "contention" races two runs, so they run alone
+# after them. CONTENTION_ROUNDS sets contention's rounds per host order (default 3).
 # SCENARIOS narrows the run to the scenarios named, one after another.
 MOLECULE_LANES := composed,check,batches,offpath resume,health,guarded failure,limit,fleet,waves
 MOLECULE_ALONE := concurrent,contention

@@ -15,7 +15,9 @@ import difflib
 import json
 import os
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleError, AnsibleFilterError
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.mod_args import ModuleArgsParser
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import STATE_SUCCESS, is_rollback, operation_summary
 
@@ -75,6 +77,8 @@ def check_variables(given, known, values, playbook_dir):
         if path and not os.path.isfile(task_file_path(path, playbook_dir)):
             problems.append('%s is %r, but no such file exists (a path is absolute or relative to the playbook directory %s)'
                             % (_name(option), path, playbook_dir))
+        elif path:
+            problems += ['%s is %r, %s' % (_name(option), path, problem) for problem in task_file_problems(task_file_path(path, playbook_dir))]
     journal = values.get('journal_path')
     if journal:
         problems += _journal_problems(journal)
@@ -170,6 +174,42 @@ def order_problem(play_hosts, hostvars):
             'earlier), run the play with "order: inventory" on the pattern all or on one group (a pattern of several groups takes '
             'them group by group), or set snapshot_rollback_strict_serial to false to take the play\'s order'
             % (' -> '.join(positioned), ' -> '.join(expected), INVENTORY_POSITION))
+
+
+def task_file_problems(path):
+    """Why the task file at ``path`` cannot run: YAML that does not parse, or a task whose module or action is unknown.
+
+    Found before the first host is stopped, rather than when the file is included after its rollback.
+    """
+    try:
+        tasks = DataLoader().load_from_file(path)
+    except AnsibleError as error:
+        return ['which does not parse: %s' % _first_line(error)]
+    if not isinstance(tasks, list):
+        return ['which is not a list of tasks']
+    problems = []
+    for task in _tasks_in(tasks):
+        try:
+            ModuleArgsParser(task).parse()
+        except AnsibleError as error:
+            problems.append('whose task %r cannot run: %s' % (task.get('name', '(no name)') if isinstance(task, dict) else task,
+                                                              _first_line(error)))
+    return problems
+
+
+def _tasks_in(tasks):
+    """The tasks of a task list, those inside blocks included."""
+    for task in tasks or []:
+        sections = [task.get(key) for key in ('block', 'rescue', 'always')] if isinstance(task, dict) else []
+        if any(section is not None for section in sections):
+            for section in sections:
+                yield from _tasks_in(section)
+        else:
+            yield task
+
+
+def _first_line(error):
+    return (getattr(error, 'message', None) or str(error)).strip().splitlines()[0]
 
 
 def task_file_path(path, playbook_dir):

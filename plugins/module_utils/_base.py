@@ -50,12 +50,19 @@ WAIT_ARGSPEC = dict(
     wait_timeout=dict(type='int', default=DEFAULT_WAIT_TIMEOUT),
 )
 
+# Documented by the doc fragment tencentcloud.lighthouse.retry: the read-only modules' deadline.
+DEFAULT_RETRY_TIMEOUT = 120
+RETRY_ARGSPEC = dict(
+    retry_timeout=dict(type='int', default=DEFAULT_RETRY_TIMEOUT),
+)
+
 
 class LighthouseModule:
     """An AnsibleModule with the shared options, a lazily built client and the collection's fail path.
 
     `argument_spec` holds the module's own options; `wait=True` adds WAIT_ARGSPEC and starts the
-    run's one deadline (``wait_timeout`` seconds). Other keyword arguments go to AnsibleModule.
+    run's one deadline (``wait_timeout`` seconds), `retry=True` (the read-only modules) adds RETRY_ARGSPEC
+    and starts it from ``retry_timeout``. Other keyword arguments go to AnsibleModule.
     The run's one Retry and one Waiter are built here and read the time through `clock`, `sleep`
     and `random`, the only three places unit tests replace to run a module on a fake clock.
     """
@@ -66,8 +73,8 @@ class LighthouseModule:
     # Whether calls are paced together with the control node's other tasks (unit tests, on a fake clock, do not).
     share_pacing = True
 
-    def __init__(self, argument_spec, wait=False, **kwargs):
-        spec = dict(AUTH_ARGSPEC, **(WAIT_ARGSPEC if wait else {}))
+    def __init__(self, argument_spec, wait=False, retry=False, **kwargs):
+        spec = dict(AUTH_ARGSPEC, **(WAIT_ARGSPEC if wait else RETRY_ARGSPEC if retry else {}))
         spec.update(argument_spec)
         self.ansible = AnsibleModule(argument_spec=spec, **kwargs)
         self._started = self.clock()
@@ -77,13 +84,14 @@ class LighthouseModule:
         self.result = {}
         if not HAS_SDK:
             self.ansible.fail_json(msg=missing_required_lib(SDK_REQUIREMENT), exception=SDK_IMPORT_ERROR)
-        for name in ('api_timeout', 'wait_timeout'):
+        for name in ('api_timeout', 'wait_timeout', 'retry_timeout'):
             if self.params.get(name) is not None and self.params[name] <= 0:
                 self.ansible.fail_json(msg='%s must be a positive number of seconds, got %d' % (name, self.params[name]))
         if self.params['validate_certs'] is False:
             self.ansible.warn('validate_certs is false: the identity of the HTTPS endpoint is not checked, so a machine in '
                               'the middle could read the credentials and answer in the API\'s place')
-        self.deadline = Deadline(self.params['wait_timeout'], self.clock) if wait else None
+        timeout = self.params.get('wait_timeout') or self.params.get('retry_timeout')
+        self.deadline = Deadline(timeout, self.clock) if timeout else None
         self.retry = Retry(sleep=self.sleep, rand=self.random)
         self.waiter = Waiter(sleep=self.sleep)
         self.pacer = Pacer(self.clock, self.sleep)

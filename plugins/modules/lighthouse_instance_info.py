@@ -70,6 +70,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - tencentcloud.lighthouse.common
+  - tencentcloud.lighthouse.retry
   - tencentcloud.lighthouse.attributes
   - tencentcloud.lighthouse.attributes.info_module
 """
@@ -291,6 +292,7 @@ def main():
             filters=dict(type='dict'),
         ),
         mutually_exclusive=[['instance_ids', option] for option in filter_options],
+        retry=True,
         supports_check_mode=True,
     )
     module.run(list_instances, 'describe instances', instance_ids=module.params['instance_ids'])

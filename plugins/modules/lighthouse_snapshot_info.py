@@ -44,6 +44,7 @@ options:
     choices: [NORMAL, CREATING, ROLLBACKING]
 extends_documentation_fragment:
   - tencentcloud.lighthouse.common
+  - tencentcloud.lighthouse.retry
   - tencentcloud.lighthouse.attributes
   - tencentcloud.lighthouse.attributes.info_module
 notes:
@@ -221,6 +222,7 @@ def main():
             states=dict(type='list', elements='str', choices=STATES),
         ),
         mutually_exclusive=[['snapshot_ids', 'instance_id'], ['snapshot_ids', 'names']],
+        retry=True,
         supports_check_mode=True,
     )
     module.run(list_snapshots, 'describe snapshots', snapshot_ids=module.params['snapshot_ids'], instance_id=module.params['instance_id'])

@@ -245,6 +245,32 @@ def test_check_variables_accepts_one_snapshot(tmp_path, snapshot_id, snapshot_na
     assert sr.check_variables([], KNOWN, {'snapshot_id': snapshot_id, 'snapshot_name': snapshot_name}, str(tmp_path)) == []
 
 
+TASK_FILES = {
+    'good.yml': '- name: drain\n  ansible.builtin.command: "true"\n- block:\n    - ansible.builtin.debug: {msg: hi}\n  rescue:\n'
+                '    - ansible.builtin.fail: {msg: no}\n',
+    'unparsable.yml': '- name: drain\n  ansible.builtin.debug: msg=hi\n   broken: [\n',
+    'unknown.yml': '- name: drain\n  ansible.builtin.debug: {msg: hi}\n- block:\n    - name: readmit\n      tencentcloud.lighthouse.no_such_module: {}\n',
+    'mapping.yml': 'name: drain\nansible.builtin.debug: {msg: hi}\n',
+}
+
+
+@pytest.mark.parametrize('name, message', [
+    ('unparsable.yml', "snapshot_rollback_verify_tasks is 'unparsable.yml', which does not parse: "),
+    ('unknown.yml', "snapshot_rollback_verify_tasks is 'unknown.yml', whose task 'readmit' cannot run: couldn't resolve module/action "
+                    "'tencentcloud.lighthouse.no_such_module'"),
+    ('mapping.yml', "snapshot_rollback_verify_tasks is 'mapping.yml', which is not a list of tasks"),
+], ids=['unparsable', 'unknown-module-in-a-block', 'not-a-list'])
+def test_check_variables_finds_a_task_file_that_cannot_run_before_any_host_is_touched(tmp_path, name, message):
+    (tmp_path / name).write_text(TASK_FILES[name])
+    problems = sr.check_variables([], KNOWN, {'verify_tasks': name}, str(tmp_path))
+    assert len(problems) == 1 and problems[0].startswith(message)
+
+
+def test_check_variables_accepts_task_files_whose_tasks_resolve(tmp_path):
+    (tmp_path / 'good.yml').write_text(TASK_FILES['good.yml'])
+    assert sr.check_variables([], KNOWN, {option: 'good.yml' for option in sr.TASK_FILES}, str(tmp_path)) == []
+
+
 BAD_CHECKS = [
     ({'url': 'http://web-1/'}, 'no-name'),
     ({'name': '', 'command': 'true'}, 'empty-name'),

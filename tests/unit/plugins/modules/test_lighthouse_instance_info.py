@@ -88,3 +88,19 @@ def test_bad_options_fail_before_any_call(run_module, api, args, fragment):
     assert result['failed'] is True
     assert fragment in result['msg']
     assert api.calls() == []
+
+
+def test_throttled_reads_are_retried_until_retry_timeout_not_a_number_of_attempts(run_module, api, clock):
+    # Ten throttled answers in a row: more than any fixed number of attempts, well within the deadline.
+    api.faults.add({'action': 'DescribeInstances', 'code': 'RequestLimitExceeded', 'count': 10})
+    result = run_module(lighthouse_instance_info.main, dict(ARGS, instance_ids=['lhins-00000001'], retry_timeout=300))
+    assert result.get('failed', False) is False
+    assert [item['instance_id'] for item in result['instances']] == ['lhins-00000001']
+    assert [entry['error_code'] for entry in api.journal()].count('RequestLimitExceeded') == 10
+
+
+def test_throttled_reads_fail_once_retry_timeout_has_passed(run_module, api, clock):
+    api.faults.add({'action': 'DescribeInstances', 'code': 'RequestLimitExceeded', 'count': 1000})
+    result = run_module(lighthouse_instance_info.main, dict(ARGS, instance_ids=['lhins-00000001'], retry_timeout=30))
+    assert (result['failed'], result['error_code']) == (True, 'RequestLimitExceeded')
+    assert clock.now - 100 <= 30

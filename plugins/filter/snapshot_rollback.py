@@ -102,6 +102,29 @@ def _serial_steps(serial):
     return steps or None
 
 
+def check_hosts(hosts, hostvars, given, known, values, playbook_dir):
+    """Every problem with the input of the play's ``hosts``, every batch's, found before any host is touched.
+
+    ``given`` and ``values`` (see check_variables()) are what the running host sees at every level; each host's own
+    inventory variables (the ``snapshot_rollback_*`` names its ``hostvars`` hold, the only level that differs between
+    hosts) override them. Each host needs an instance id. A problem of every host is given once; another is prefixed
+    with the hosts it concerns.
+    """
+    prefix = _name('')
+    owners = {}
+    for host in hosts:
+        own = hostvars[host]
+        names = [name for name in own.keys() if name.startswith(prefix)]
+        host_values = dict(values, **dict((option, own[_name(option)]) for option in values if _name(option) in names))
+        problems = check_variables(sorted(set(given) | set(names)), known, host_values, playbook_dir)
+        if not (own.get('snapshot_rollback_instance_id') or own.get('lighthouse_instance_id') or values.get('instance_id')):
+            problems.append('no instance id: set the host variable lighthouse_instance_id (the inventory plugin tencentcloud.lighthouse.lighthouse '
+                            'does) or snapshot_rollback_instance_id to the lhins- id of its instance')
+        for problem in problems:
+            owners.setdefault(problem, []).append(host)
+    return [problem if len(found) == len(hosts) else '%s: %s' % (', '.join(found), problem) for problem, found in owners.items()]
+
+
 def _snapshot_problem(snapshot_id, snapshot_name):
     if snapshot_id:
         return ('snapshot_rollback_snapshot_id is %r and snapshot_rollback_snapshot_name is %r; expected exactly one of them, '
@@ -549,7 +572,7 @@ class FilterModule:
 
     def filters(self):
         return {
-            'snapshot_rollback_check_variables': check_variables,
+            'snapshot_rollback_check_hosts': check_hosts,
             'snapshot_rollback_decide': decide,
             'snapshot_rollback_record': make_record,
             'snapshot_rollback_parse_record': parse_record,

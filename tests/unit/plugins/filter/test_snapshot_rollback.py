@@ -245,6 +245,48 @@ def test_check_variables_accepts_one_snapshot(tmp_path, snapshot_id, snapshot_na
     assert sr.check_variables([], KNOWN, {'snapshot_id': snapshot_id, 'snapshot_name': snapshot_name}, str(tmp_path)) == []
 
 
+def fleet_hostvars(**overrides):
+    """hostvars of lh-1, lh-2 and lh-3, each with its instance id; ``overrides`` add inventory variables per host."""
+    found = {host: {'lighthouse_instance_id': 'lhins-0000000%s' % host[-1], 'inventory_hostname': host} for host in ('lh-1', 'lh-2', 'lh-3')}
+    for host, variables in overrides.items():
+        found[host.replace('_', '-')].update(variables)
+    return found
+
+
+GOOD_VALUES = {'snapshot_id': None, 'snapshot_name': 'baseline', 'wait_timeout': 1200, 'serial': 1}
+
+
+def test_check_hosts_finds_a_later_hosts_bad_inventory_variable_and_names_the_host(tmp_path):
+    hostvars = fleet_hostvars(lh_3={'snapshot_rollback_wait_timeout': 'abc'})
+    assert sr.check_hosts(['lh-1', 'lh-2', 'lh-3'], hostvars, [], KNOWN, GOOD_VALUES, str(tmp_path)) == [
+        "lh-3: snapshot_rollback_wait_timeout is 'abc'; expected a number greater than 0"]
+
+
+def test_check_hosts_gives_a_problem_of_every_host_once(tmp_path):
+    problems = sr.check_hosts(['lh-1', 'lh-2', 'lh-3'], fleet_hostvars(), [], KNOWN, dict(GOOD_VALUES, snapshot_name=None), str(tmp_path))
+    assert len(problems) == 1 and problems[0].startswith('no snapshot to roll back to')
+
+
+def test_check_hosts_needs_an_instance_id_for_every_host(tmp_path):
+    hostvars = fleet_hostvars()
+    del hostvars['lh-2']['lighthouse_instance_id']
+    assert sr.check_hosts(['lh-1', 'lh-2', 'lh-3'], hostvars, [], KNOWN, GOOD_VALUES, str(tmp_path)) == [
+        'lh-2: no instance id: set the host variable lighthouse_instance_id (the inventory plugin tencentcloud.lighthouse.lighthouse does) '
+        'or snapshot_rollback_instance_id to the lhins- id of its instance']
+
+
+def test_check_hosts_finds_a_misspelt_inventory_variable(tmp_path):
+    hostvars = fleet_hostvars(lh_2={'snapshot_rollback_snaphot_name': 'baseline'})
+    assert sr.check_hosts(['lh-1', 'lh-2', 'lh-3'], hostvars, [], KNOWN, GOOD_VALUES, str(tmp_path)) == [
+        'lh-2: unknown variable snapshot_rollback_snaphot_name; did you mean snapshot_rollback_snapshot_name?']
+
+
+def test_check_hosts_takes_a_hosts_own_good_value_over_the_running_hosts_bad_one(tmp_path):
+    hostvars = fleet_hostvars(lh_1={'snapshot_rollback_wait_timeout': 600}, lh_2={'snapshot_rollback_wait_timeout': 600},
+                              lh_3={'snapshot_rollback_wait_timeout': 600})
+    assert sr.check_hosts(['lh-1', 'lh-2', 'lh-3'], hostvars, [], KNOWN, dict(GOOD_VALUES, wait_timeout=0), str(tmp_path)) == []
+
+
 TASK_FILES = {
     'good.yml': '- name: drain\n  ansible.builtin.command: "true"\n- block:\n    - ansible.builtin.debug: {msg: hi}\n  rescue:\n'
                 '    - ansible.builtin.fail: {msg: no}\n',
@@ -1083,7 +1125,7 @@ def test_order_problem_names_both_orders_and_what_to_do(play_hosts, actual, expe
 
 def test_filter_module_maps_every_filter_to_its_function():
     assert sr.FilterModule().filters() == {
-        'snapshot_rollback_check_variables': sr.check_variables,
+        'snapshot_rollback_check_hosts': sr.check_hosts,
         'snapshot_rollback_decide': sr.decide,
         'snapshot_rollback_record': sr.make_record,
         'snapshot_rollback_parse_record': sr.parse_record,

@@ -10,11 +10,18 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import traceback
 from urllib.parse import urlsplit
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError, short
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import (
+    CLIENT_ERROR,
+    ENDPOINT_UNREACHABLE,
+    INVALID_RESPONSE,
+    LighthouseError,
+    short,
+)
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
 
 try:
@@ -34,6 +41,8 @@ else:
 SDK_REQUIREMENT = 'tencentcloud-sdk-python-common and tencentcloud-sdk-python-lighthouse'
 
 DEFAULT_API_TIMEOUT = 30
+# The SDK's own endpoint, used when none is given.
+DEFAULT_ENDPOINT = 'lighthouse.tencentcloudapi.com'
 
 _NO_CREDENTIALS = (
     'no credentials found: set secret_id and secret_key (or TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY), '
@@ -108,14 +117,15 @@ def connect(params, retry=None, deadline=None, pacer=None, pacing_dir=None):
     credential = make_credential(params.get('secret_id'), params.get('secret_key'), params.get('security_token'))
     if pacer is not None and pacing_dir and params.get('secret_id'):
         pacer.share(pacing_dir, params['secret_id'])
-    return Client(LighthouseClient(credential, region, profile), region, retry, deadline, pacer)
+    return Client(LighthouseClient(credential, region, profile), region, retry, deadline, pacer, '%s://%s' % (protocol, host or DEFAULT_ENDPOINT))
 
 
 class Client:
     """Calls Lighthouse actions by name; answers are plain dicts, failures LighthouseError."""
 
-    def __init__(self, sdk_client, region, retry=None, deadline=None, pacer=None):
+    def __init__(self, sdk_client, region, retry=None, deadline=None, pacer=None, endpoint=None):
         self.region = region
+        self.endpoint = endpoint
         self.deadline = deadline
         self._sdk_client = sdk_client
         self._retry = retry or Retry()
@@ -134,6 +144,43 @@ class Client:
         try:
             return self._sdk_client.call_json(action, params)['Response']
         except TencentCloudSDKException as err:
+            reason = unreachable_reason(err) if err.get_code() == 'ClientNetworkError' else None
+            if reason:
+                raise LighthouseError(ENDPOINT_UNREACHABLE, (
+                    'cannot reach the Lighthouse API at the endpoint %s (the option endpoint, or TENCENTCLOUD_LIGHTHOUSE_ENDPOINT): %s; '
+                    'expected http:// or https:// and the host[:port] where the API answers') % (short(repr(self.endpoint)), reason),
+                    action=action) from None
             raise LighthouseError(err.get_code(), to_text(err.get_message()), err.get_request_id(), action) from None
         except (ValueError, KeyError, TypeError) as err:
             raise LighthouseError(INVALID_RESPONSE, 'unexpected answer to %s: %s' % (action, to_text(err)), action=action) from None
+
+
+def unreachable_reason(error):
+    """Why no request can reach the endpoint, found among the causes of an SDK network error; None for a passing fault.
+
+    A refused connection and a failed TLS handshake happen before any request is sent, so they are told at once,
+    not retried until the deadline like a lost answer.
+    """
+    for cause in _causes(error):
+        if isinstance(cause, ConnectionRefusedError):
+            return 'it refuses connections (nothing listens on that port)'
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return 'its TLS certificate cannot be verified (%s); for a test server only, set validate_certs: false' % (
+                cause.verify_message or cause.reason)
+        if isinstance(cause, ssl.SSLError):
+            return 'the TLS handshake failed (%s): if the endpoint speaks plain http, write it as http://...' % (cause.reason or cause)
+    return None
+
+
+def _causes(error):
+    """The exception and every exception it came from (``__cause__``, ``__context__``, urllib3's ``reason``, a wrapped argument)."""
+    seen = []
+    while error is not None and not any(error is item for item in seen):
+        seen.append(error)
+        following = error.__cause__ or error.__context__
+        if following is None and isinstance(getattr(error, 'reason', None), BaseException):
+            following = error.reason
+        if following is None and error.args and isinstance(error.args[0], BaseException):
+            following = error.args[0]
+        error = following
+    return seen

@@ -36,6 +36,8 @@ WAIT_TIMEOUT = 'WaitTimeout'
 OPERATION_FAILED = 'OperationFailed'
 CLIENT_ERROR = 'ClientError'
 INVALID_RESPONSE = 'InvalidResponse'
+# No request can reach the API's endpoint (connection refused, TLS failure): told at once, never retried.
+ENDPOINT_UNREACHABLE = 'EndpointUnreachable'
 # Another operation started on a resource after the one a task was told to follow: someone else is working on it.
 OPERATION_CHANGED = 'OperationChanged'
 

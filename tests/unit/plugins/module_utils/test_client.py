@@ -237,15 +237,35 @@ def unused_port():
         return sock.getsockname()[1]
 
 
-@pytest.mark.parametrize('action, attempts', [('DescribeInstances', 6), ('StopInstances', 1)])
-def test_unreachable_endpoint_is_retried_only_for_reads(action, attempts):
+@pytest.mark.parametrize('action', ['DescribeInstances', 'StopInstances'])
+def test_an_endpoint_that_refuses_connections_fails_at_once_naming_it(action):
     clock = FakeClock()
-    client = connect(dict(PARAMS, endpoint='http://127.0.0.1:%d' % unused_port()), retry=Retry(sleep=clock.sleep))
+    port = unused_port()
+    client = connect(dict(PARAMS, endpoint='http://127.0.0.1:%d' % port), retry=Retry(sleep=clock.sleep))
     with pytest.raises(LighthouseError) as caught:
         client.call(action)
-    assert caught.value.code == 'ClientNetworkError'
-    assert caught.value.request_id is None
-    assert len(clock.sleeps) == attempts - 1
+    assert (caught.value.code, caught.value.request_id, clock.sleeps) == ('EndpointUnreachable', None, [])
+    assert caught.value.message == (
+        "cannot reach the Lighthouse API at the endpoint 'http://127.0.0.1:%d' (the option endpoint, or TENCENTCLOUD_LIGHTHOUSE_ENDPOINT): "
+        "it refuses connections (nothing listens on that port); expected http:// or https:// and the host[:port] where the API answers"
+        % port)
+
+
+def test_https_to_a_plain_http_endpoint_fails_at_once_saying_to_write_http(server):
+    clock = FakeClock()
+    client = connect(dict(PARAMS, endpoint='127.0.0.1:%d' % server.server_port), retry=Retry(sleep=clock.sleep))
+    with pytest.raises(LighthouseError) as caught:
+        client.call('DescribeInstances')
+    assert (caught.value.code, clock.sleeps, server.requests) == ('EndpointUnreachable', [], [])
+    assert "at the endpoint 'https://127.0.0.1:%d'" % server.server_port in caught.value.message
+    assert 'the TLS handshake failed' in caught.value.message and 'write it as http://' in caught.value.message
+
+
+def test_a_network_error_that_may_pass_is_still_retried_for_reads():
+    clock = FakeClock()
+    sdk = ScriptedSdk(TencentCloudSDKException('ClientNetworkError', 'Read timed out'), {'Response': {'RequestId': 'req-5'}})
+    assert Client(sdk, 'ap-guangzhou', Retry(sleep=clock.sleep)).call('DescribeInstances') == {'RequestId': 'req-5'}
+    assert (len(sdk.calls), len(clock.sleeps)) == (2, 1)
 
 
 class ScriptedSdk:

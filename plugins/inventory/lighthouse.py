@@ -104,6 +104,13 @@ options:
       - Seconds to wait for the answer to one API request.
     type: int
     default: 30
+  retry_timeout:
+    description:
+      - The deadline, in seconds, for listing every region. Reads that the API throttles or that meet a transient error
+        are retried, with growing pauses, until it passes; then the inventory fails with the last error.
+    type: int
+    default: 120
+    version_added: 0.2.0
   instance_ids:
     description:
       - List only these instances, for example V(lhins-k31c771o).
@@ -230,6 +237,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import HAS_SDK, SDK_IMPORT_ERROR, SDK_REQUIREMENT, connect
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import describe_instances
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline
 
 # The options connect() reads, and those of them that may be templates.
 AUTH_OPTIONS = ('secret_id', 'secret_key', 'security_token', 'region', 'endpoint', 'validate_certs', 'api_timeout')
@@ -352,16 +360,17 @@ def check_query(query):
                            % ', '.join(query['regions']))
 
 
-def list_instances(params, query):
+def list_instances(params, query, deadline=None):
     """The normalised instances of every region of `query`, each with its ``region``.
 
-    `params` holds the auth options for connect() (its region is replaced by each region in turn).
+    `params` holds the auth options for connect() (its region is replaced by each region in turn); throttled and
+    transient reads are retried within `deadline` (a Deadline over every region).
     Raises AnsibleError naming the region, the API's message and code; never a secret.
     """
     instances = []
     for region in query['regions']:
         try:
-            client = connect(dict(params, region=region))
+            client = connect(dict(params, region=region), deadline=deadline)
             found = describe_instances(client, query['instance_ids'], query['filters'])
         except LighthouseError as err:
             raise AnsibleError('Failed to list Lighthouse instances in %s: %s' % (region, err)) from None
@@ -395,9 +404,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _auth_params(self):
         """The auth options as connect() expects them, templates rendered with the extra variables."""
-        if self.get_option('api_timeout') <= 0:
-            raise AnsibleError('Failed to list Lighthouse instances: api_timeout must be a positive number of seconds, got %d'
-                               % self.get_option('api_timeout'))
+        for name in ('api_timeout', 'retry_timeout'):
+            if self.get_option(name) <= 0:
+                raise AnsibleError('Failed to list Lighthouse instances: %s must be a positive number of seconds, got %d'
+                                   % (name, self.get_option(name)))
         self.templar.available_variables = self._vars
         params = dict((name, self.get_option(name)) for name in AUTH_OPTIONS)
         params.update((name, self.templar.template(params[name])) for name in TEMPLATED_OPTIONS if params[name])
@@ -410,7 +420,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             cached = self._cache.get(key)
             if cached and cached.get('query') == query:
                 return cached['instances']
-        instances = list_instances(params, query)
+        instances = list_instances(params, query, Deadline(self.get_option('retry_timeout')))
         if self.get_option('cache'):
             self._cache[key] = {'query': query, 'instances': instances}
         return instances

@@ -17,6 +17,7 @@ from ansible.plugins.loader import inventory_loader
 from ansible_collections.tencentcloud.lighthouse.plugins.inventory import lighthouse
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import connect
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
 
 FQCN = 'tencentcloud.lighthouse.lighthouse'
 SECRET_KEY = 'unit-test-secret-key'
@@ -54,18 +55,24 @@ FLEET = [
 
 
 class Connections:
-    """connect() as the plugin calls it, recorded; its clients talk to the emulated cloud, or it raises the error set for a region."""
+    """connect() as the plugin calls it, recorded; its clients talk to the emulated cloud, or it raises the error set for a region.
 
-    def __init__(self, emulated):
+    Their retries pause on the FakeClock.
+    """
+
+    def __init__(self, emulated, clock):
         self.emulated = emulated
+        self.clock = clock
         self.connected = []
+        self.deadlines = []
         self.errors = {}
 
-    def connect(self, params):
+    def connect(self, params, deadline=None):
         self.connected.append(params)
+        self.deadlines.append(deadline)
         if params['region'] in self.errors:
             raise self.errors[params['region']]
-        return connect(params)
+        return connect(params, retry=Retry(sleep=self.clock.sleep, rand=lambda: 1.0), deadline=deadline)
 
     @property
     def calls(self):
@@ -73,10 +80,10 @@ class Connections:
 
 
 @pytest.fixture
-def cloud(cloud, monkeypatch, clean_env):
+def cloud(cloud, monkeypatch, clean_env, clock):
     """The emulated cloud with three instances in ap-guangzhou (one STOPPED, one without a public address), one in ap-shanghai."""
     cloud.seed(*FLEET)
-    connections = Connections(cloud)
+    connections = Connections(cloud, clock)
     monkeypatch.setattr(lighthouse, 'connect', connections.connect)
     return connections
 
@@ -411,6 +418,7 @@ def test_parse_regions(cloud, parse, config, regions):
 @pytest.mark.parametrize('config, message', [
     ({}, 'Failed to list Lighthouse instances: no region given'),
     ({'region': 'ap-guangzhou', 'api_timeout': 0}, 'Failed to list Lighthouse instances: api_timeout must be a positive number of seconds, got 0'),
+    ({'region': 'ap-guangzhou', 'retry_timeout': -5}, 'Failed to list Lighthouse instances: retry_timeout must be a positive number of seconds, got -5'),
     ({'region': 'ap-guangzhou', 'instance_ids': ['lhins-00000001'], 'filters': {'zone': 'ap-guangzhou-3'}},
      'instance_ids and filters cannot be combined'),
     ({'region': 'ap-guangzhou', 'order_by': ['tag:wave', 'size']}, "order_by has the unknown key 'size'"),
@@ -419,6 +427,15 @@ def test_parse_refuses_bad_options_before_connecting(cloud, parse, config, messa
     with pytest.raises(AnsibleError, match=message):
         parse(config)
     assert cloud.connected == []
+
+
+def test_parse_retries_throttled_reads_within_retry_timeout_not_a_number_of_attempts(cloud, parse, clock):
+    # Ten throttled answers in a row: more than any fixed number of attempts, well within the deadline.
+    cloud.emulated.faults.add({'action': 'DescribeInstances', 'code': 'RequestLimitExceeded', 'count': 10})
+    inventory = parse({'region': 'ap-guangzhou', 'secret_id': 'AKIDUNITTEST', 'secret_key': SECRET_KEY, 'retry_timeout': 600})
+    assert sorted(inventory.hosts) == ['db-1', 'web-1', 'web-2']
+    assert [deadline.timeout for deadline in cloud.deadlines] == [600]
+    assert len(clock.sleeps) == 10
 
 
 def test_parse_without_the_sdk_names_the_packages(cloud, parse, monkeypatch):

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import collections
+import datetime
+import fnmatch
 import re
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, INVALID_RESPONSE, LighthouseError, short
@@ -165,6 +167,79 @@ def snapshots_named(client, disk_id, name):
     # Compared here as well: the API does not document whether its name filter matches exactly.
     found = describe(client, SNAPSHOT, filters={'disk-id': disk_id, 'snapshot-name': name})
     return newest_first(item for item in found if item.get('snapshot_name') == name)
+
+
+# A relative cut-off: a minus sign, a whole number and a unit (seconds, minutes, hours, days, weeks).
+_RELATIVE_CUTOFF = re.compile(r'^-(\d+)([smhdw])$')
+_UNIT_SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+# How the API writes times: UTC, to the second.
+API_TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+
+
+def parse_cutoff(option, text, now):
+    """The UTC time (an aware datetime) that the cut-off `text`, the value of `option`, names.
+
+    ISO 8601 with an offset or Z (``2026-12-06T14:00:00+08:00``), or relative to `now` (an aware datetime), such as
+    ``-2h``. A time without an offset is refused: the control node's zone is not the cloud's.
+    """
+    relative = _RELATIVE_CUTOFF.match(text.strip())
+    if relative:
+        return now.astimezone(datetime.timezone.utc) - datetime.timedelta(seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2)])
+    try:
+        # Python before 3.11 does not read a final Z.
+        moment = datetime.datetime.fromisoformat(re.sub(r'[zZ]$', '+00:00', text.strip()))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise LighthouseError(CLIENT_ERROR, '%s is %s; expected an ISO 8601 time with its offset, such as 2026-12-06T14:00:00+08:00 '
+                                            'or 2026-12-06T06:00:00Z, or a time relative to now, such as -2h (s, m, h, d or w)'
+                              % (option, short(repr(text))))
+    return moment.astimezone(datetime.timezone.utc)
+
+
+def api_time(moment):
+    """An aware datetime as the API writes times."""
+    return moment.astimezone(datetime.timezone.utc).strftime(API_TIME_FORMAT)
+
+
+def created_before(snapshots, cutoff=None, pattern=None):
+    """The snapshots created before `cutoff` (an aware datetime; None: any time) whose name matches the shell-style `pattern`
+    (None: any name), newest first."""
+    limit = api_time(cutoff) if cutoff is not None else None
+    return newest_first(item for item in snapshots if (limit is None or (item.get('created_time') or limit) < limit)
+                        and (pattern is None or fnmatch.fnmatchcase(item.get('snapshot_name') or '', pattern)))
+
+
+def choose_before(snapshots, cutoff, pattern=None):
+    """The newest NORMAL snapshot among `snapshots` created before `cutoff` (and matching `pattern`); raises LighthouseError.
+
+    Two such snapshots created in the same second are refused as ambiguous; none is refused listing the snapshots
+    nearest to the cut-off, so that the operator sees what there is.
+    """
+    usable = [item for item in created_before(snapshots, cutoff, pattern) if item.get('snapshot_state') == 'NORMAL']
+    where = 'created before %s%s' % (api_time(cutoff), ' and named like %r' % pattern if pattern else '')
+    if not usable:
+        nearest = sorted(snapshots, key=lambda item: abs(_seconds_from(item, cutoff)))[:3]
+        raise LighthouseError('ResourceNotFound.SnapshotNotFound', 'no NORMAL snapshot was %s; %s' % (where, (
+            'the nearest: %s' % ', '.join(_described(item) for item in nearest)) if nearest else 'the disk has no snapshots'))
+    ties = [item for item in usable if item.get('created_time') == usable[0].get('created_time')]
+    if len(ties) > 1:
+        raise LighthouseError('InvalidParameterValue', '%d snapshots %s were created in the same second, the newest: %s; choose one '
+                                                       'with snapshot_id, or narrow with name_pattern' % (
+                                                           len(ties), where, ', '.join(_described(item) for item in ties)))
+    return usable[0]
+
+
+def _seconds_from(snapshot, cutoff):
+    if not snapshot.get('created_time'):
+        return float('inf')
+    created = datetime.datetime.strptime(snapshot['created_time'], API_TIME_FORMAT).replace(tzinfo=datetime.timezone.utc)
+    return (created - cutoff).total_seconds()
+
+
+def _described(snapshot):
+    return '%s %r (created %s, %s)' % (snapshot['snapshot_id'], snapshot.get('snapshot_name'), snapshot.get('created_time'),
+                                       snapshot.get('snapshot_state'))
 
 
 def check_snapshot_name(option, name):

@@ -38,7 +38,7 @@ options:
     description:
       - The id of the snapshot to roll back to, for example V(lhsnap-nv6aqcv6).
       - It must be a snapshot of this instance's system disk.
-      - Exactly one of O(snapshot_id) and O(snapshot_name) is required.
+      - Exactly one of O(snapshot_id), O(snapshot_name) and O(created_before) is required.
     type: str
   snapshot_name:
     description:
@@ -46,6 +46,25 @@ options:
       - Exactly one snapshot of this instance's system disk may carry this name (exact, case-sensitive match).
         When none or several do, the task fails and lists the snapshots it found.
     type: str
+  created_before:
+    description:
+      - Roll back to the newest V(NORMAL) snapshot of this instance's system disk created before this time, for
+        example "back to before the 14:00 deploy".
+      - An ISO 8601 time with its offset, such as V(2026-12-06T14:00:00+08:00) or V(2026-12-06T06:00:00Z), or a time
+        relative to now, such as V(-2h) (units V(s), V(m), V(h), V(d), V(w)). Times are compared in UTC, as the API
+        gives them; a time without an offset is refused.
+      - When no snapshot qualifies the task fails, listing the snapshots nearest to the cut-off; two created in the
+        same second are refused as ambiguous.
+      - The snapshot chosen, with its C(created_time), is RV(snapshot), in check mode too.
+      - Exactly one of O(snapshot_id), O(snapshot_name) and O(created_before) is required.
+    type: str
+    version_added: 0.2.0
+  name_pattern:
+    description:
+      - With O(created_before), consider only snapshots whose name matches this shell-style pattern (case-sensitive),
+        for example V(nightly-*).
+    type: str
+    version_added: 0.2.0
   force:
     description:
       - Whether to roll back a V(RUNNING) instance. The API force-stops it first, without a clean shutdown
@@ -155,6 +174,13 @@ EXAMPLES = r"""
   check_mode: true
   diff: true
   register: preview
+
+- name: Roll back to the newest nightly snapshot taken before the 14:00 (UTC+8) deploy
+  tencentcloud.lighthouse.lighthouse_snapshot_apply:
+    instance_id: lhins-k31c771o
+    created_before: "2026-12-06T14:00:00+08:00"
+    name_pattern: nightly-*
+    force: true
 """
 
 RETURN = r"""
@@ -269,6 +295,12 @@ request_id:
   returned: always
   type: str
   sample: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+cutoff:
+  description: With O(created_before), the cut-off it names, in UTC as the API writes times.
+  returned: when O(created_before) is set
+  type: str
+  sample: "2026-12-06T06:00:00Z"
+  version_added: 0.2.0
 backup_snapshot_id:
   description:
     - The id of the V(NORMAL) snapshot taken with O(backup=true) before the rollback; roll back to it to undo.
@@ -306,6 +338,7 @@ elapsed:
   sample: 5.123
 """
 
+import datetime
 import time
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
@@ -315,8 +348,10 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     ROLLBACK_OPERATIONS,
     SNAPSHOT,
     STATE_SUCCESS,
+    api_time,
     check_ids,
     check_snapshot_name,
+    choose_before,
     create_snapshot,
     creation_failed,
     denied_actions,
@@ -326,6 +361,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     newest_first,
     operation_status,
     operation_summary,
+    parse_cutoff,
     settled,
     snapshots_named,
     snapshots_of_disk,
@@ -344,9 +380,17 @@ def check_options(params):
     if params['snapshot_id'] is not None:
         check_ids(SNAPSHOT, [params['snapshot_id']])
     check_snapshot_name('snapshot_name', params['snapshot_name'])
+    cutoff_of(params)
     check_snapshot_name('backup_name', params['backup_name'])
     if params['backup_name'] is not None and not params['backup']:
         raise LighthouseError(CLIENT_ERROR, 'backup_name is only used with backup: true')
+
+
+def cutoff_of(params):
+    """The UTC time of created_before (relative to now), or None; raises LighthouseError for a value that is no time."""
+    if params['created_before'] is None:
+        return None
+    return parse_cutoff('created_before', params['created_before'], datetime.datetime.now(datetime.timezone.utc))
 
 
 def system_disk_of(instance):
@@ -454,10 +498,12 @@ def describe_view(view):
     return '; '.join(shown)
 
 
-def resolve_snapshot(client, params, instance):
-    """The snapshot `params` names, by id or by its unique name among the instance's system-disk snapshots."""
+def resolve_snapshot(client, params, instance, cutoff=None):
+    """The snapshot `params` names: by id, by its unique name, or as the newest before `cutoff`, among the system disk's."""
     if params['snapshot_id'] is not None:
         return get_snapshot(client, params['snapshot_id'])
+    if cutoff is not None:
+        return choose_before(snapshots_of_disk(client, system_disk_of(instance).get('disk_id')), cutoff, params['name_pattern'])
     name, disk_id = params['snapshot_name'], system_disk_of(instance).get('disk_id')
     matches = snapshots_named(client, disk_id, name)
     if len(matches) == 1:
@@ -475,7 +521,7 @@ def current_snapshot_id(client, instance, target):
     return next((item['snapshot_id'] for item in disk_snapshots if already_applied(instance, item)), None)
 
 
-def preflight_probe(client, params):
+def preflight_probe(client, params, cutoff=None):
     """A probe for the pre-flight: PENDING while the instance or the snapshot is busy, else every check and DONE.
 
     Its view holds ``instance``, ``snapshot``, ``needed`` (false when already applied), ``denials`` and
@@ -491,7 +537,7 @@ def preflight_probe(client, params):
         # The snapshot is checked at the first look (a wrong one fails at once), then only once the instance
         # has settled: an instance still stopping is waited for without reading the snapshot on every poll.
         if 'snapshot' not in seen or settled(instance):
-            seen['snapshot'] = resolve_snapshot(client, params, instance)
+            seen['snapshot'] = resolve_snapshot(client, params, instance, cutoff)
             check_snapshot_disk(instance, seen['snapshot'])
         snapshot = seen['snapshot']
         view = {'instance': instance, 'snapshot': snapshot, 'needed': True}
@@ -580,7 +626,10 @@ def roll_back(module):
     """
     client, params, instance_id = module.client, module.params, module.params['instance_id']
     module.result.update(backup_snapshot_id=None, request_id=None)
-    probe = preflight_probe(client, params)
+    cutoff = cutoff_of(params)
+    if cutoff is not None:
+        module.result['cutoff'] = api_time(cutoff)
+    probe = preflight_probe(client, params, cutoff)
     what = 'instance %s to be ready for a rollback' % instance_id
     view = module.waiter.wait(what, probe, module.deadline, describe_view)
     instance, snapshot = view['instance'], view['snapshot']
@@ -657,14 +706,18 @@ def main():
             backup=dict(type='bool', default=False),
             backup_name=dict(type='str'),
             after_request_id=dict(type='str'),
+            created_before=dict(type='str'),
+            name_pattern=dict(type='str'),
         ),
         wait=True,
-        mutually_exclusive=[('snapshot_id', 'snapshot_name')],
-        required_one_of=[('snapshot_id', 'snapshot_name')],
+        mutually_exclusive=[('snapshot_id', 'snapshot_name', 'created_before')],
+        required_one_of=[('snapshot_id', 'snapshot_name', 'created_before')],
+        required_by={'name_pattern': 'created_before'},
         supports_check_mode=True,
     )
     params = module.params
-    target = short(params['snapshot_id'] or repr(params['snapshot_name']))
+    target = short(params['snapshot_id'] or repr(params['snapshot_name'])) if not params['created_before'] else \
+        'the newest before %s' % short(repr(params['created_before']))
 
     def work(module):
         check_options(params)  # before the client is built: bad options never reach a credential provider or the API

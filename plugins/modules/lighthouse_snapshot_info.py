@@ -42,6 +42,19 @@ options:
     type: list
     elements: str
     choices: [NORMAL, CREATING, ROLLBACKING]
+  created_before:
+    description:
+      - List only snapshots created before this time, newest first, so that the first one is the snapshot that
+        M(tencentcloud.lighthouse.lighthouse_snapshot_apply) chooses with the same O(created_before) (when it is V(NORMAL)).
+      - An ISO 8601 time with its offset, such as V(2026-12-06T14:00:00+08:00) or V(2026-12-06T06:00:00Z), or a time
+        relative to now, such as V(-2h) (units V(s), V(m), V(h), V(d), V(w)). Times are compared in UTC.
+    type: str
+    version_added: 0.2.0
+  name_pattern:
+    description:
+      - List only snapshots whose name matches this shell-style pattern (case-sensitive), for example V(nightly-*).
+    type: str
+    version_added: 0.2.0
 extends_documentation_fragment:
   - tencentcloud.lighthouse.common
   - tencentcloud.lighthouse.retry
@@ -176,13 +189,17 @@ elapsed:
   sample: 0.184
 """
 
+import datetime
+
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     SNAPSHOT,
     chunks,
+    created_before,
     describe_snapshots,
     get_instance,
     newest_first,
+    parse_cutoff,
 )
 
 STATES = ['NORMAL', 'CREATING', 'ROLLBACKING']
@@ -204,12 +221,17 @@ def find_snapshots(client, instance_id, names):
 
 def list_snapshots(module):
     params = module.params
+    # Before any call: a cut-off that is no time fails without reaching the API.
+    cutoff = parse_cutoff('created_before', params['created_before'], datetime.datetime.now(datetime.timezone.utc)) \
+        if params['created_before'] is not None else None
     if params['snapshot_ids'] is not None:
         snapshots = describe_snapshots(module.client, params['snapshot_ids'])
     else:
         snapshots = find_snapshots(module.client, params['instance_id'], params['names'])
     if params['states']:
         snapshots = [item for item in snapshots if item['snapshot_state'] in params['states']]
+    if cutoff is not None or params['name_pattern'] is not None:
+        snapshots = created_before(snapshots, cutoff, params['name_pattern'])
     return {'snapshots': newest_first(snapshots)}
 
 
@@ -220,6 +242,8 @@ def main():
             instance_id=dict(type='str'),
             names=dict(type='list', elements='str'),
             states=dict(type='list', elements='str', choices=STATES),
+            created_before=dict(type='str'),
+            name_pattern=dict(type='str'),
         ),
         mutually_exclusive=[['snapshot_ids', 'instance_id'], ['snapshot_ids', 'names']],
         retry=True,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -13,11 +14,14 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors im
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
     SNAPSHOT,
+    api_time,
     check_snapshot_name,
+    choose_before,
     create_snapshot,
     denied_actions,
     describe,
     newest_first,
+    parse_cutoff,
     snapshots_named,
     wait_snapshot_created,
 )
@@ -208,3 +212,80 @@ def test_describe_without_missing_ok_fails_on_unknown_ids_whichever_reading_the_
     with pytest.raises(LighthouseError) as caught:
         describe(client, SNAPSHOT, ['lhsnap-00000001', 'lhsnap-00000009'])
     assert caught.value.code == 'ResourceNotFound.SnapshotIdNotFound'
+
+
+# ---- point in time: cut-offs and the newest snapshot before one
+
+UTC = datetime.timezone.utc
+NOW = datetime.datetime(2026, 12, 6, 6, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('2026-12-06T06:00:00Z', '2026-12-06T06:00:00Z'),
+    ('2026-12-06T06:00:00+00:00', '2026-12-06T06:00:00Z'),
+    # An offset across midnight: 01:30 on the 7th in UTC+8 is 17:30 on the 6th in UTC.
+    ('2026-12-07T01:30:00+08:00', '2026-12-06T17:30:00Z'),
+    ('2026-12-05T22:15:00-05:00', '2026-12-06T03:15:00Z'),
+    ('-2h', '2026-12-06T04:30:00Z'),
+    ('-90s', '2026-12-06T06:28:30Z'),
+    ('-1d', '2026-12-05T06:30:00Z'),
+    ('-1w', '2026-11-29T06:30:00Z'),
+])
+def test_parse_cutoff_gives_utc(text, expected):
+    assert api_time(parse_cutoff('created_before', text, NOW)) == expected
+
+
+@pytest.mark.parametrize('text', ['2026-12-06T14:00:00', 'yesterday', '+2h', '-2x', '-h', ''])
+def test_parse_cutoff_refuses_a_time_without_offset_or_unit_naming_it(text):
+    with pytest.raises(LighthouseError) as caught:
+        parse_cutoff('created_before', text, NOW)
+    assert caught.value.code == 'ClientError'
+    assert caught.value.message.startswith('created_before is %r; expected an ISO 8601 time with its offset' % text)
+
+
+def dated(number, created, name='nightly', state='NORMAL'):
+    return {'snapshot_id': 'lhsnap-%08d' % number, 'snapshot_name': name, 'created_time': created, 'snapshot_state': state}
+
+
+GENERATIONS = [dated(1, '2026-12-05T18:00:00Z'), dated(2, '2026-12-06T05:59:59Z'), dated(3, '2026-12-06T06:00:00Z'),
+               dated(4, '2026-12-06T08:00:00Z')]
+
+
+def test_choose_before_takes_the_newest_created_strictly_before_the_cutoff():
+    assert choose_before(GENERATIONS, parse_cutoff('created_before', '2026-12-06T14:00:00+08:00', NOW))['snapshot_id'] == 'lhsnap-00000002'
+
+
+def test_choose_before_skips_a_newest_snapshot_still_being_created():
+    snapshots = GENERATIONS[:2] + [dated(5, '2026-12-06T05:59:59Z', state='CREATING')] + [dated(6, '2026-12-06T05:59:00Z', state='CREATING')]
+    assert choose_before(snapshots, parse_cutoff('created_before', '2026-12-06T06:00:00Z', NOW))['snapshot_id'] == 'lhsnap-00000002'
+
+
+def test_choose_before_with_a_pattern():
+    snapshots = GENERATIONS + [dated(7, '2026-12-06T05:00:00Z', name='pre-deploy')]
+    chosen = choose_before(snapshots, parse_cutoff('created_before', '2026-12-06T06:00:00Z', NOW), 'pre-*')
+    assert chosen['snapshot_id'] == 'lhsnap-00000007'
+
+
+def test_choose_before_refuses_two_snapshots_of_the_same_second():
+    snapshots = GENERATIONS + [dated(8, '2026-12-06T05:59:59Z', name='other')]
+    with pytest.raises(LighthouseError) as caught:
+        choose_before(snapshots, parse_cutoff('created_before', '2026-12-06T06:00:00Z', NOW))
+    assert caught.value.message.startswith('2 snapshots created before 2026-12-06T06:00:00Z were created in the same second')
+    assert 'lhsnap-00000002' in caught.value.message and 'lhsnap-00000008' in caught.value.message
+    assert caught.value.message.endswith('choose one with snapshot_id, or narrow with name_pattern')
+
+
+def test_choose_before_with_none_before_lists_the_nearest():
+    with pytest.raises(LighthouseError) as caught:
+        choose_before(GENERATIONS, parse_cutoff('created_before', '2026-12-05T00:00:00Z', NOW))
+    assert caught.value.code == 'ResourceNotFound.SnapshotNotFound'
+    assert caught.value.message == (
+        "no NORMAL snapshot was created before 2026-12-05T00:00:00Z; the nearest: lhsnap-00000001 'nightly' (created "
+        "2026-12-05T18:00:00Z, NORMAL), lhsnap-00000002 'nightly' (created 2026-12-06T05:59:59Z, NORMAL), lhsnap-00000003 'nightly' "
+        "(created 2026-12-06T06:00:00Z, NORMAL)")
+
+
+def test_choose_before_on_a_disk_without_snapshots_says_so():
+    with pytest.raises(LighthouseError) as caught:
+        choose_before([], NOW, 'nightly-*')
+    assert caught.value.message == "no NORMAL snapshot was created before 2026-12-06T06:30:00Z and named like 'nightly-*'; the disk has no snapshots"

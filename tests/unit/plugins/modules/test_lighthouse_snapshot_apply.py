@@ -12,7 +12,7 @@ from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated imp
 
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 PARAMS = dict(instance_id='lhins-00000001', snapshot_id='lhsnap-00000001', snapshot_name=None, force=False,
-              backup=False, backup_name=None, wait=True, wait_timeout=1200)
+              backup=False, backup_name=None, wait=True, wait_timeout=1200, after_request_id=None, created_before=None, name_pattern=None)
 ROLLBACK = ('ApplyInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotId': 'lhsnap-00000001'})
 
 
@@ -559,3 +559,51 @@ def test_after_request_id_lets_through_another_clients_rollback_to_the_same_snap
     assert cloud.sent() == [ROLLBACK]
     assert (result.get('failed', False), result['changed'], result['request_id']) == (False, False, None)
     assert result['instance']['latest_operation_request_id'] == ELSEWHERE
+
+
+# ---- created_before: the newest snapshot before a point in time
+
+def three_generations(cloud):
+    stopped_web1(cloud, snapshot(1, 'nightly-1', created_time='2026-12-05T16:00:00Z'),
+                 snapshot(2, 'nightly-2', created_time='2026-12-06T05:00:00Z'),
+                 snapshot(3, 'pre-deploy', created_time='2026-12-06T05:50:00Z'),
+                 snapshot(4, 'nightly-3', created_time='2026-12-06T07:00:00Z'))
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['real', 'check'])
+def test_created_before_rolls_back_to_the_newest_snapshot_before_the_cutoff(run_module, cloud, check_mode):
+    three_generations(cloud)
+    # 14:00 in UTC+8 is 06:00 UTC: pre-deploy (05:50) is the newest before it; nightly-3 (07:00) is after.
+    result = roll_back(run_module, snapshot_id=None, created_before='2026-12-06T14:00:00+08:00', _ansible_check_mode=check_mode)
+    assert (result['changed'], result['cutoff']) == (True, '2026-12-06T06:00:00Z')
+    assert (result['snapshot']['snapshot_id'], result['snapshot']['created_time']) == ('lhsnap-00000003', '2026-12-06T05:50:00Z')
+    assert result['diff']['after']['snapshot_id'] == 'lhsnap-00000003'
+    assert cloud.sent() == ([] if check_mode else [('ApplyInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotId': 'lhsnap-00000003'})])
+
+
+def test_created_before_with_a_name_pattern(run_module, cloud):
+    three_generations(cloud)
+    result = roll_back(run_module, snapshot_id=None, created_before='2026-12-06T06:00:00Z', name_pattern='nightly-*', _ansible_check_mode=True)
+    assert result['snapshot']['snapshot_id'] == 'lhsnap-00000002'
+
+
+def test_created_before_without_a_snapshot_before_fails_listing_the_nearest_and_sends_nothing(run_module, cloud):
+    three_generations(cloud)
+    result = roll_back(run_module, snapshot_id=None, created_before='2026-12-01T00:00:00Z')
+    assert (result['failed'], result['error_code']) == (True, 'ResourceNotFound.SnapshotNotFound')
+    assert result['msg'].startswith("Failed to roll back instance lhins-00000001 to snapshot the newest before '2026-12-01T00:00:00Z': "
+                                    "no NORMAL snapshot was created before 2026-12-01T00:00:00Z; the nearest: lhsnap-00000001")
+    assert cloud.mutations() == []
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'created_before': 'after lunch'}, "created_before is 'after lunch'; expected an ISO 8601 time with its offset"),
+    ({'created_before': '2026-12-06T14:00:00'}, "created_before is '2026-12-06T14:00:00'; expected an ISO 8601 time with its offset"),
+    ({'created_before': '-2h', 'snapshot_id': 'lhsnap-00000001'}, 'parameters are mutually exclusive: snapshot_id|snapshot_name|created_before'),
+    ({'name_pattern': 'nightly-*', 'snapshot_name': 'baseline'}, "missing parameter(s) required by 'name_pattern': created_before"),
+], ids=['no-time', 'no-offset', 'with-an-id', 'pattern-alone'])
+def test_created_before_is_checked_before_any_call(run_module, cloud, args, message):
+    three_generations(cloud)
+    result = roll_back(run_module, **dict({'snapshot_id': None}, **args))
+    assert result['failed'] is True and message in result['msg']
+    assert cloud.calls() == []

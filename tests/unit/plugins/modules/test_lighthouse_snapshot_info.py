@@ -44,6 +44,10 @@ def region(cloud):
     ({'instance_id': 'lhins-00000002', 'states': ['NORMAL']}, sid(8)),
     ({'snapshot_ids': sid(1, 9, 4, 1), 'states': ['NORMAL']}, sid(4, 1)),
     ({'names': ['no-such-name']}, []),
+    # Snapshot n is taken at 00:0n UTC; 08:04 in UTC+8 is 00:04 UTC, so 1-3 are before it.
+    ({'created_before': '2025-01-01T08:04:00+08:00'}, sid(3, 2, 1)),
+    ({'created_before': '2025-01-01T00:04:00Z', 'instance_id': 'lhins-00000001', 'name_pattern': 'weekly-[13]'}, sid(3, 1)),
+    ({'name_pattern': 'w*-1'}, sid(8, 7, 1)),
 ])
 def test_selects_newest_first(run_module, region, args, expected):
     assert listed(run_module, **args) == expected
@@ -80,6 +84,7 @@ def test_check_mode_lists_the_same(run_module, region):
     ({'instance_id': 'lhins-1'}, "Failed to describe snapshots: malformed instance id(s): 'lhins-1'"),
     ({'snapshot_ids': ['snap-1']}, "Failed to describe snapshots: malformed snapshot id(s): 'snap-1'"),
     ({'states': ['normal']}, 'value of states must be one or more of: NORMAL, CREATING, ROLLBACKING'),
+    ({'created_before': '2025-01-01 00:04'}, "Failed to describe snapshots: created_before is '2025-01-01 00:04'; expected an ISO 8601 time"),
 ])
 def test_bad_input_fails_before_any_call(run_module, region, args, fragment):
     result = run_module(lighthouse_snapshot_info.main, dict(ARGS, **args))

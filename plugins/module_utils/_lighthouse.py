@@ -296,19 +296,54 @@ def creation_failed(snapshot):
     return snapshot.get('latest_operation') == 'CreateInstanceSnapshot' and snapshot.get('latest_operation_state') == STATE_FAILED
 
 
-def create_snapshot(client, instance_id, name=None):
+def create_snapshot(client, instance_id, name=None, tags=None):
     """Send CreateInstanceSnapshot for the instance's system disk; return ``(snapshot_id, request_id)``.
 
-    Sent once: callers send it through LighthouseModule.settle_and_send, which waits out a busy disk.
-    Follow with wait_snapshot_created() to know the snapshot is usable.
+    `tags`: a dict of tags for the snapshot. Sent once: callers send it through LighthouseModule.settle_and_send,
+    which waits out a busy disk. Follow with wait_snapshot_created() to know the snapshot is usable.
     """
     params = {'InstanceId': instance_id}
     if name:
         params['SnapshotName'] = name
+    if tags:
+        params['Tags'] = [{'Key': key, 'Value': str(value)} for key, value in tags.items()]
     answer = client.call('CreateInstanceSnapshot', params)
     if not answer.get('SnapshotId'):
         raise LighthouseError(INVALID_RESPONSE, 'CreateInstanceSnapshot answered without a SnapshotId', answer.get('RequestId'))
     return answer['SnapshotId'], answer.get('RequestId')
+
+
+# The tag that marks a snapshot as a backup this collection took, with the id of the instance it was taken of as its
+# value: retention deletes only snapshots that carry it.
+BACKUP_TAG = 'tencentcloud.lighthouse:backup-of'
+MAX_DELETE_IDS = 10  # snapshot ids per DeleteSnapshots call
+
+
+def backups_of(snapshots, instance_id):
+    """The backups this collection took of `instance_id` among `snapshots` (those tagged BACKUP_TAG with its id), newest first."""
+    return newest_first(item for item in snapshots if (item.get('tags') or {}).get(BACKUP_TAG) == instance_id)
+
+
+def retired_backups(snapshots, instance_id, keep, protected=()):
+    """The backups of `instance_id` beyond the newest `keep` that may be deleted: NORMAL, and not among `protected` ids."""
+    return [item for item in backups_of(snapshots, instance_id)[keep:]
+            if item.get('snapshot_state') == 'NORMAL' and item['snapshot_id'] not in protected]
+
+
+def delete_snapshots(module, what, probe, view, request_ids):
+    """Delete, through settle_and_send, the snapshots `probe` finds (still there, once settled), starting from `view`.
+
+    A deletion whose answer was lost counts as made when snapshots of its batch are gone. Each RequestId is appended
+    to `request_ids`.
+    """
+    def send(batch):
+        request_ids.append(module.client.call('DeleteSnapshots', {'SnapshotIds': batch})['RequestId'])
+
+    def adopt(batch, seen_before, seen_after):
+        return bool(set(batch) - set(item['snapshot_id'] for item in seen_after))
+
+    return module.settle_and_send(what, probe, lambda found: chunks([item['snapshot_id'] for item in found], MAX_DELETE_IDS), send,
+                                  states_of, view, adopt)
 
 
 def wait_snapshot_created(module, snapshot_id, request_id, wait=True):

@@ -33,6 +33,14 @@ options:
       - The snapshot name, 1 to 60 characters, matched exactly among the snapshots of the system disk of O(instance_id).
       - Required with O(state=present).
     type: str
+  tags:
+    description:
+      - With O(state=present), the tags of a snapshot this task takes. For example the tag C(tencentcloud.lighthouse:backup-of) with
+        the instance's id as its value marks it as a backup that the retention of
+        O(tencentcloud.lighthouse.lighthouse_snapshot_apply#module:keep_backups) may delete.
+      - At most 10. The tags of a snapshot that exists already are not changed.
+    type: dict
+    version_added: 0.2.0
   snapshot_ids:
     description:
       - With O(state=absent), the ids of snapshots to delete, for example V(lhsnap-nv6aqcv6).
@@ -156,9 +164,9 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     SNAPSHOT,
     check_ids,
     check_snapshot_name,
-    chunks,
     create_snapshot,
     creation_failed,
+    delete_snapshots,
     describe,
     get_instance,
     settled,
@@ -169,8 +177,10 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
 )
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING
 
-MAX_DELETE_IDS = 10  # snapshot ids per DeleteSnapshots call
 QUOTA_EXCEEDED = 'LimitExceeded.SnapshotQuotaLimitExceeded'
+
+
+MAX_TAGS = 10  # per snapshot, in CreateInstanceSnapshot
 
 
 def check_options(params):
@@ -182,6 +192,10 @@ def check_options(params):
     if params['state'] == 'present' and params['snapshot_ids']:
         raise LighthouseError('InvalidParameter.ParameterConflict',
                               'snapshot_ids is only used with state=absent; state=present finds the snapshot by instance_id and snapshot_name')
+    if params['tags'] and params['state'] != 'present':
+        raise LighthouseError('InvalidParameter.ParameterConflict', 'tags is only used with state=present, for the snapshot it takes')
+    if len(params['tags'] or {}) > MAX_TAGS:
+        raise LighthouseError('InvalidParameterValue', 'tags has %d tags; a snapshot takes at most %d' % (len(params['tags']), MAX_TAGS))
 
 
 def planned(instance, name):
@@ -216,7 +230,7 @@ def ensure_present(module):
 
     def send(request):
         try:
-            sent['snapshot_id'], sent['request_id'] = create_snapshot(client, request, name)
+            sent['snapshot_id'], sent['request_id'] = create_snapshot(client, request, name, module.params['tags'])
         except LighthouseError as err:
             if err.code != QUOTA_EXCEEDED:
                 raise
@@ -255,21 +269,13 @@ def ensure_absent(module):
         targets = list(dict((item['snapshot_id'], item) for item in targets).values())
         return (DONE if all(settled(item) for item in targets) else PENDING), targets
 
-    def delete(batch):
-        module.result['request_ids'].append(client.call('DeleteSnapshots', {'SnapshotIds': batch})['RequestId'])
-
-    def adopt(batch, seen_before, seen_after):
-        # A deletion whose answer was lost took effect when snapshots of its batch are gone.
-        return bool(set(batch) - set(item['snapshot_id'] for item in seen_after))
-
     what = 'the snapshots to finish their current operations'
     targets = module.waiter.wait(what, probe, module.deadline, states_of)
     snapshot_ids = [item['snapshot_id'] for item in targets]
     module.result.update(snapshots=snapshot_ids, request_ids=[], diff={'before': {'snapshots': snapshot_ids}, 'after': {'snapshots': []}})
     if module.check_mode:
         return {'changed': bool(snapshot_ids)}
-    module.settle_and_send(what, probe, lambda found: chunks([item['snapshot_id'] for item in found], MAX_DELETE_IDS), delete, states_of,
-                           targets, adopt)
+    delete_snapshots(module, what, probe, targets, module.result['request_ids'])
     return None
 
 
@@ -285,6 +291,7 @@ def main():
             instance_id=dict(type='str'),
             snapshot_name=dict(type='str'),
             snapshot_ids=dict(type='list', elements='str'),
+            tags=dict(type='dict'),
         ),
         wait=True,
         required_if=[('state', 'present', ('instance_id', 'snapshot_name')),

@@ -93,6 +93,24 @@ options:
       - The name of the backup snapshot, at most 60 characters. Only valid with O(backup=true).
       - Defaults to C(before-rollback-to-<snapshot id>-<UTC time>).
     type: str
+  backup_tags:
+    description:
+      - Tags for the backup snapshot, for example the run that took it. Only valid with O(backup=true).
+      - Every backup this module takes also carries the tag C(tencentcloud.lighthouse:backup-of) with the instance's id,
+        which marks it as a backup of this collection: O(keep_backups) goes by it.
+    type: dict
+    version_added: 0.2.0
+  keep_backups:
+    description:
+      - Once the rollback has succeeded, delete this instance's backups beyond the newest O(keep_backups), so that
+        backups do not use up the snapshot quota.
+      - A backup is a snapshot of the instance's system disk tagged C(tencentcloud.lighthouse:backup-of) with the
+        instance's id (see O(backup_tags)). A snapshot without that tag is never deleted, nor the snapshot rolled back
+        to, nor one that is not V(NORMAL).
+      - Needs O(wait=true). In check mode RV(deleted_backup_ids) lists what would be deleted, counting the backup that
+        O(backup) would take.
+    type: int
+    version_added: 0.2.0
   after_request_id:
     description:
       - Roll back only while the instance's latest operation is the one this RequestId started, for example the
@@ -295,6 +313,14 @@ request_id:
   returned: always
   type: str
   sample: 96aee6e3-172c-4f0f-be7c-fc46b9865763
+deleted_backup_ids:
+  description:
+    - With O(keep_backups), the older backups deleted once the rollback succeeded (in check mode, those that would be).
+  returned: when O(keep_backups) is set
+  type: list
+  elements: str
+  sample: [lhsnap-7rgt2x0m]
+  version_added: 0.2.0
 cutoff:
   description: With O(created_before), the cut-off it names, in UTC as the API writes times.
   returned: when O(created_before) is set
@@ -344,6 +370,7 @@ import time
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, OPERATION_CHANGED, LighthouseError, classify, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
+    BACKUP_TAG,
     INSTANCE,
     ROLLBACK_OPERATIONS,
     SNAPSHOT,
@@ -354,7 +381,9 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     choose_before,
     create_snapshot,
     creation_failed,
+    delete_snapshots,
     denied_actions,
+    describe,
     get_instance,
     get_snapshot,
     is_rollback,
@@ -362,6 +391,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     operation_status,
     operation_summary,
     parse_cutoff,
+    retired_backups,
     settled,
     snapshots_named,
     snapshots_of_disk,
@@ -384,6 +414,12 @@ def check_options(params):
     check_snapshot_name('backup_name', params['backup_name'])
     if params['backup_name'] is not None and not params['backup']:
         raise LighthouseError(CLIENT_ERROR, 'backup_name is only used with backup: true')
+    if params['backup_tags'] and not params['backup']:
+        raise LighthouseError(CLIENT_ERROR, 'backup_tags is only used with backup: true')
+    if params['keep_backups'] is not None and params['keep_backups'] < 1:
+        raise LighthouseError(CLIENT_ERROR, 'keep_backups is %d; expected a number of backups of at least 1' % params['keep_backups'])
+    if params['keep_backups'] is not None and not params['wait']:
+        raise LighthouseError(CLIENT_ERROR, 'keep_backups needs wait: true, since backups are deleted only once the rollback has succeeded')
 
 
 def cutoff_of(params):
@@ -640,6 +676,12 @@ def roll_back(module):
         after = {'instance_state': 'STOPPED' if instance['instance_state'] == 'STOPPED' else 'STOPPED or RUNNING',
                  'snapshot_id': snapshot['snapshot_id'],
                  'latest_operation': 'ApplyInstanceSnapshot of %s (not sent in check mode)' % snapshot['snapshot_id']}
+        if params['keep_backups']:
+            # The backup this run would take is the newest, and counts among those kept.
+            new_backup = 1 if params['backup'] and not view.get('backup') else 0
+            module.result['deleted_backup_ids'] = [item['snapshot_id'] for item in retired_backups(
+                snapshots_of_disk(client, system_disk_of(instance).get('disk_id')), instance_id, max(params['keep_backups'] - new_backup, 0),
+                (snapshot['snapshot_id'],))]
         return {'changed': True, 'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': after}}
 
     backup = {'name': backup_name(params, snapshot)}
@@ -654,7 +696,8 @@ def roll_back(module):
 
     def send(request):
         if request == 'backup':
-            module.result['backup_snapshot_id'], backup['request_id'] = create_snapshot(client, instance_id, backup['name'])
+            module.result['backup_snapshot_id'], backup['request_id'] = create_snapshot(
+                client, instance_id, backup['name'], dict(params['backup_tags'] or {}, **{BACKUP_TAG: instance_id}))
             return
         if module.result['backup_snapshot_id']:
             # Even with wait: false: the rollback never starts before its undo handle is usable.
@@ -684,7 +727,29 @@ def roll_back(module):
         view = module.waiter.wait(what, rollback_probe(client, instance_id, snapshot['snapshot_id'], request_id), module.deadline,
                                   lambda seen: describe_view(with_snapshot(client, seen, snapshot['snapshot_id'])))
         instance, snapshot = view['instance'], view['snapshot']
+        if params['keep_backups']:
+            retire_backups(module, instance, snapshot['snapshot_id'])
     return {'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': diff_state(instance, snapshot['snapshot_id'])}}
+
+
+def retire_backups(module, instance, target_id):
+    """Delete the instance's backups beyond the newest keep_backups, never `target_id` nor this task's backup; the rollback has succeeded."""
+    client, instance_id = module.client, instance['instance_id']
+    # The backup just taken is kept whatever the clocks say: it is the undo handle of this very rollback.
+    retired = retired_backups(snapshots_of_disk(client, system_disk_of(instance).get('disk_id')), instance_id,
+                              module.params['keep_backups'], (target_id, module.result['backup_snapshot_id']))
+    module.result.update(deleted_backup_ids=[item['snapshot_id'] for item in retired], delete_request_ids=[])
+    if not retired:
+        return
+
+    def probe():
+        found = describe(client, SNAPSHOT, module.result['deleted_backup_ids'], missing_ok=True)
+        return (DONE if all(settled(item) for item in found) else PENDING), found
+    try:
+        delete_snapshots(module, 'the older backups of instance %s to settle' % instance_id, probe, retired, module.result['delete_request_ids'])
+    except LighthouseError as err:
+        raise LighthouseError(err.code, 'the rollback succeeded, but deleting the older backups %s failed: %s'
+                              % (', '.join(module.result['deleted_backup_ids']), err.message), err.request_id, err.action) from None
 
 
 def rollback_started(instance_before, instance_after, snapshot_after):
@@ -705,6 +770,8 @@ def main():
             force=dict(type='bool', default=False),
             backup=dict(type='bool', default=False),
             backup_name=dict(type='str'),
+            backup_tags=dict(type='dict'),
+            keep_backups=dict(type='int'),
             after_request_id=dict(type='str'),
             created_before=dict(type='str'),
             name_pattern=dict(type='str'),

@@ -15,6 +15,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     INSTANCE,
     SNAPSHOT,
     api_time,
+    backups_of,
     check_snapshot_name,
     choose_before,
     create_snapshot,
@@ -22,6 +23,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     describe,
     newest_first,
     parse_cutoff,
+    retired_backups,
     snapshots_named,
     wait_snapshot_created,
 )
@@ -289,3 +291,29 @@ def test_choose_before_on_a_disk_without_snapshots_says_so():
     with pytest.raises(LighthouseError) as caught:
         choose_before([], NOW, 'nightly-*')
     assert caught.value.message == "no NORMAL snapshot was created before 2026-12-06T06:30:00Z and named like 'nightly-*'; the disk has no snapshots"
+
+
+# ---- backups this collection took, and which of them retention deletes
+
+def backup(number, created, instance_id='lhins-00000001', state='NORMAL'):
+    return dict(dated(number, created, 'backup-%d' % number, state), tags={'tencentcloud.lighthouse:backup-of': instance_id})
+
+
+SNAPSHOTS_WITH_BACKUPS = [backup(1, '2026-12-01T00:00:00Z'), backup(2, '2026-12-02T00:00:00Z'), backup(3, '2026-12-03T00:00:00Z'),
+                          backup(4, '2026-12-04T00:00:00Z', state='CREATING'), backup(5, '2026-11-01T00:00:00Z', 'lhins-00000002'),
+                          dict(dated(6, '2026-10-01T00:00:00Z', 'hand-made'), tags={'owner': 'ops'}), dated(7, '2026-09-01T00:00:00Z')]
+
+
+def test_backups_of_are_the_tagged_snapshots_of_the_instance_newest_first():
+    assert [item['snapshot_id'] for item in backups_of(SNAPSHOTS_WITH_BACKUPS, 'lhins-00000001')] == [
+        'lhsnap-00000004', 'lhsnap-00000003', 'lhsnap-00000002', 'lhsnap-00000001']
+
+
+@pytest.mark.parametrize('keep, protected, expected', [
+    (1, (), ['lhsnap-00000003', 'lhsnap-00000002', 'lhsnap-00000001']),  # the CREATING newest counts as kept
+    (2, (), ['lhsnap-00000002', 'lhsnap-00000001']),
+    (2, ('lhsnap-00000001',), ['lhsnap-00000002']),
+    (5, (), []),
+])
+def test_retired_backups_never_foreign_protected_or_unsettled(keep, protected, expected):
+    assert [item['snapshot_id'] for item in retired_backups(SNAPSHOTS_WITH_BACKUPS, 'lhins-00000001', keep, protected)] == expected

@@ -11,7 +11,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthou
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
 
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
-OPTIONS = dict(state='present', instance_id='lhins-00000001', snapshot_name='pre-deploy', snapshot_ids=None)
+OPTIONS = dict(state='present', instance_id='lhins-00000001', snapshot_name='pre-deploy', snapshot_ids=None, tags=None)
 
 
 def present(run_module, name='pre-deploy', **args):
@@ -43,6 +43,8 @@ def test_check_options_accepts(changes):
     ({'snapshot_name': 'n' * 61}, 'InvalidParameterValue.SnapshotNameTooLong', 'snapshot_name is 61 characters long'),
     ({'snapshot_name': ''}, 'ClientError', 'snapshot_name must not be empty'),
     ({'snapshot_ids': ['lhsnap-00000001']}, 'InvalidParameter.ParameterConflict', 'snapshot_ids is only used with state=absent'),
+    ({'state': 'absent', 'tags': {'k': 'v'}}, 'InvalidParameter.ParameterConflict', 'tags is only used with state=present'),
+    ({'tags': dict(('k%d' % number, 'v') for number in range(11))}, 'InvalidParameterValue', 'tags has 11 tags; a snapshot takes at most 10'),
 ])
 def test_check_options_refuses(changes, code, fragment):
     with pytest.raises(LighthouseError) as caught:
@@ -74,6 +76,14 @@ def test_takes_a_snapshot_and_waits_until_it_is_normal(run_module, cloud, clock)
     assert result['diff'] == {'before': {'snapshot_name': 'pre-deploy', 'state': 'absent'},
                               'after': {'snapshot_name': 'pre-deploy', 'state': 'present'}}
     assert clock.now - 100 >= seconds(cloud, 'snapshot')
+
+
+def test_a_new_snapshot_carries_the_tags_given(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(1, name='baseline')]))
+    result = present(run_module, tags={'tencentcloud.lighthouse:backup-of': 'lhins-00000001', 'run': 'friday-1'})
+    assert cloud.sent()[0][1]['Tags'] == [{'Key': 'tencentcloud.lighthouse:backup-of', 'Value': 'lhins-00000001'},
+                                          {'Key': 'run', 'Value': 'friday-1'}]
+    assert result['snapshot']['tags'] == {'tencentcloud.lighthouse:backup-of': 'lhins-00000001', 'run': 'friday-1'}
 
 
 @pytest.mark.parametrize('check_mode', [False, True])

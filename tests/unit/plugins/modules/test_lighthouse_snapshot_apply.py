@@ -12,7 +12,8 @@ from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated imp
 
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 PARAMS = dict(instance_id='lhins-00000001', snapshot_id='lhsnap-00000001', snapshot_name=None, force=False,
-              backup=False, backup_name=None, wait=True, wait_timeout=1200, after_request_id=None, created_before=None, name_pattern=None)
+              backup=False, backup_name=None, wait=True, wait_timeout=1200, after_request_id=None, created_before=None, name_pattern=None,
+              backup_tags=None, keep_backups=None)
 ROLLBACK = ('ApplyInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotId': 'lhsnap-00000001'})
 
 
@@ -49,6 +50,9 @@ def test_check_options_accepts(changes):
     ({'snapshot_id': None, 'snapshot_name': 'n' * 61}, 'InvalidParameterValue.SnapshotNameTooLong', 'snapshot_name is 61 characters'),
     ({'backup': True, 'backup_name': 'b' * 61}, 'InvalidParameterValue.SnapshotNameTooLong', 'backup_name is 61 characters'),
     ({'backup_name': 'before'}, 'ClientError', 'backup_name is only used with backup: true'),
+    ({'backup_tags': {'run': 'r-1'}}, 'ClientError', 'backup_tags is only used with backup: true'),
+    ({'keep_backups': 0}, 'ClientError', 'keep_backups is 0; expected a number of backups of at least 1'),
+    ({'keep_backups': 2, 'wait': False}, 'ClientError', 'keep_backups needs wait: true'),
 ])
 def test_check_options_refuses(changes, code, fragment):
     with pytest.raises(LighthouseError) as caught:
@@ -607,3 +611,58 @@ def test_created_before_is_checked_before_any_call(run_module, cloud, args, mess
     result = roll_back(run_module, **dict({'snapshot_id': None}, **args))
     assert result['failed'] is True and message in result['msg']
     assert cloud.calls() == []
+
+
+# ---- backups that know they are backups, and retention
+
+BACKUP = {'tencentcloud.lighthouse:backup-of': 'lhins-00000001'}
+
+
+def with_backups(cloud):
+    """lhins-00000001 STOPPED on disk 1 with: the target baseline, three backups of its own (tagged), a foreign snapshot.
+
+    All taken before the emulated clock's start (2026-01-01), so that a backup taken now is the newest.
+    """
+    stopped_web1(cloud, snapshot(1, 'baseline', created_time='2025-12-01T00:00:00Z'),
+                 snapshot(2, 'backup-a', created_time='2025-12-02T00:00:00Z', tags=BACKUP),
+                 snapshot(3, 'backup-b', created_time='2025-12-03T00:00:00Z', tags=BACKUP),
+                 snapshot(4, 'backup-c', created_time='2025-12-04T00:00:00Z', tags=BACKUP),
+                 snapshot(5, 'hand-made', created_time='2025-11-01T00:00:00Z', tags={'owner': 'ops'}))
+    cloud.settings.update({'snapshot_quota_per_instance': 10})
+
+
+def test_a_backup_carries_the_collections_tag_and_the_tags_given(run_module, cloud):
+    stopped_web1(cloud)
+    result = roll_back(run_module, backup=True, backup_tags={'tencentcloud.lighthouse:run': 'friday-1'})
+    tags = dict((tag['Key'], tag['Value']) for tag in cloud.snapshot(result['backup_snapshot_id'])['Tags'])
+    assert tags == {'tencentcloud.lighthouse:backup-of': 'lhins-00000001', 'tencentcloud.lighthouse:run': 'friday-1'}
+
+
+@pytest.mark.parametrize('check_mode', [True, False], ids=['check', 'real'])
+def test_keep_backups_deletes_only_the_collections_older_backups_once_the_rollback_succeeded(run_module, cloud, check_mode):
+    with_backups(cloud)
+    result = roll_back(run_module, backup=True, keep_backups=2, _ansible_check_mode=check_mode)
+    # The new backup and backup-c are kept; backup-a and backup-b go; the target and the hand-made snapshot stay.
+    assert result['deleted_backup_ids'] == ['lhsnap-00000003', 'lhsnap-00000002']
+    left = set(cloud.snapshot_ids())
+    if check_mode:
+        assert cloud.mutations() == [] and {'lhsnap-00000002', 'lhsnap-00000003'} <= left
+    else:
+        assert cloud.mutations() == ['CreateInstanceSnapshot', 'ApplyInstanceSnapshot', 'DeleteSnapshots']
+        assert left == {'lhsnap-00000001', 'lhsnap-00000004', 'lhsnap-00000005', result['backup_snapshot_id']}
+
+
+def test_keep_backups_never_deletes_the_snapshot_rolled_back_to(run_module, cloud):
+    with_backups(cloud)
+    result = roll_back(run_module, snapshot_id='lhsnap-00000002', keep_backups=1)
+    assert result['deleted_backup_ids'] == ['lhsnap-00000003']
+    assert 'lhsnap-00000002' in cloud.snapshot_ids()
+
+
+def test_a_failed_rollback_deletes_no_backup(run_module, cloud):
+    with_backups(cloud)
+    cloud.faults.add({'action': 'ApplyInstanceSnapshot', 'kind': 'async_failed'})
+    result = roll_back(run_module, backup=True, keep_backups=1)
+    assert (result['failed'], result['error_code']) == (True, 'OperationFailed')
+    assert 'DeleteSnapshots' not in cloud.mutations()
+    assert {'lhsnap-00000002', 'lhsnap-00000003', 'lhsnap-00000004'} <= set(cloud.snapshot_ids())

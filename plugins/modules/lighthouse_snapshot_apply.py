@@ -97,7 +97,7 @@ options:
     description:
       - Tags for the backup snapshot, for example the run that took it. Only valid with O(backup=true).
       - Every backup this module takes also carries the tag C(tencentcloud.lighthouse:backup-of) with the instance's id,
-        which marks it as a backup of this collection: O(keep_backups) goes by it.
+        which marks it as a backup of this collection, the one O(keep_backups) goes by.
     type: dict
     version_added: 0.2.0
   keep_backups:

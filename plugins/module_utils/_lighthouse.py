@@ -330,6 +330,29 @@ def retired_backups(snapshots, instance_id, keep, protected=()):
             if item.get('snapshot_state') == 'NORMAL' and item['snapshot_id'] not in protected]
 
 
+QUOTA_EXCEEDED = 'LimitExceeded.SnapshotQuotaLimitExceeded'
+
+
+def quota_error(client, error, instance_id):
+    """The quota refusal `error`, told with what uses the quota and how to free room: the snapshots of the region, and
+    which of them are this collection's backups of `instance_id` (the ones a retention may delete)."""
+    try:
+        snapshots = describe(client, SNAPSHOT)
+    except LighthouseError:
+        snapshots = None  # the refusal is still told, without the count
+    if snapshots is None:
+        used = ''
+    else:
+        backups = backups_of(snapshots, instance_id)
+        used = '; the region holds %d snapshots; the backups this collection took of instance %s: %s' % (
+            len(snapshots), instance_id, ', '.join('%s (created %s)' % (item['snapshot_id'], item.get('created_time')) for item in backups)
+            or 'none')
+    return LighthouseError(error.code, (
+        'the snapshot quota is used up (%s)%s. Free room by deleting snapshots that are no longer needed (lighthouse_snapshot with '
+        'state=absent; keep_backups of lighthouse_snapshot_apply deletes older backups), or raise the quota, then try again'
+    ) % (error.message, used), error.request_id, error.action)
+
+
 def delete_snapshots(module, what, probe, view, request_ids):
     """Delete, through settle_and_send, the snapshots `probe` finds (still there, once settled), starting from `view`.
 

@@ -161,6 +161,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base impo
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
+    QUOTA_EXCEEDED,
     SNAPSHOT,
     check_ids,
     check_snapshot_name,
@@ -169,6 +170,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     delete_snapshots,
     describe,
     get_instance,
+    quota_error,
     settled,
     snapshots_named,
     snapshots_of_disk,
@@ -177,7 +179,6 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
 )
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING
 
-QUOTA_EXCEEDED = 'LimitExceeded.SnapshotQuotaLimitExceeded'
 
 
 MAX_TAGS = 10  # per snapshot, in CreateInstanceSnapshot
@@ -234,8 +235,7 @@ def ensure_present(module):
         except LighthouseError as err:
             if err.code != QUOTA_EXCEEDED:
                 raise
-            raise LighthouseError(err.code, 'the snapshot quota is used up (%s); delete snapshots that are no longer needed '
-                                            '(state=absent) or raise the quota, then try again' % err.message, err.request_id) from None
+            raise quota_error(client, err, request) from None
 
     def adopt(request, seen_before, seen_after):
         # A creation whose answer was lost took effect when a snapshot of that name is there now.

@@ -372,6 +372,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors im
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     BACKUP_TAG,
     INSTANCE,
+    QUOTA_EXCEEDED,
     ROLLBACK_OPERATIONS,
     SNAPSHOT,
     STATE_SUCCESS,
@@ -391,6 +392,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     operation_status,
     operation_summary,
     parse_cutoff,
+    quota_error,
     retired_backups,
     settled,
     snapshots_named,
@@ -590,8 +592,9 @@ def preflight_probe(client, params, cutoff=None):
                                            denied_actions(client, SNAPSHOT, snapshot['snapshot_id']), params['backup'] and not view['backup'])
         for item in view['denials']:
             if classify(item.get('code')) == FATAL:
-                raise LighthouseError(item.get('code'), 'the cloud denies %s on %s %s: %s' % (
+                denial = LighthouseError(item.get('code'), 'the cloud denies %s on %s %s: %s' % (
                     item.get('action'), item['resource'], view[item['resource']]['%s_id' % item['resource']], item.get('message')))
+                raise quota_error(client, denial, params['instance_id']) if denial.code == QUOTA_EXCEEDED else denial
         # What is left is busy (another operation on the instance or its disk): wait for it to pass.
         return (PENDING if view['denials'] else DONE), view
     return probe
@@ -696,8 +699,13 @@ def roll_back(module):
 
     def send(request):
         if request == 'backup':
-            module.result['backup_snapshot_id'], backup['request_id'] = create_snapshot(
-                client, instance_id, backup['name'], dict(params['backup_tags'] or {}, **{BACKUP_TAG: instance_id}))
+            try:
+                module.result['backup_snapshot_id'], backup['request_id'] = create_snapshot(
+                    client, instance_id, backup['name'], dict(params['backup_tags'] or {}, **{BACKUP_TAG: instance_id}))
+            except LighthouseError as err:
+                if err.code != QUOTA_EXCEEDED:
+                    raise
+                raise quota_error(client, err, instance_id) from None
             return
         if module.result['backup_snapshot_id']:
             # Even with wait: false: the rollback never starts before its undo handle is usable.

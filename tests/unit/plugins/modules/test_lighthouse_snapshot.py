@@ -165,14 +165,16 @@ def test_a_busy_refusal_is_waited_out_and_the_snapshot_asked_for_again(run_modul
 def test_the_quota_error_names_the_instance_and_says_what_to_do(run_module, cloud):
     cloud.seed(instance(1, snapshots=[snapshot(1), snapshot(2, name='weekly')]), snapshot_quota_per_instance=2)
     result = present(run_module)
-    refused = cloud.journal()[-1]
-    assert refused['action'] == 'CreateInstanceSnapshot'
+    refused = next(entry for entry in cloud.journal() if entry['action'] == 'CreateInstanceSnapshot')
     assert result['failed'] is True
     assert result.get('changed', False) is False
     assert result['error_code'] == 'LimitExceeded.SnapshotQuotaLimitExceeded'
     assert result['request_id'] == refused['request_id']
-    assert result['msg'] == ('Failed to create snapshot pre-deploy of instance lhins-00000001: the snapshot quota is used up (%s); '
-                             'delete snapshots that are no longer needed (state=absent) or raise the quota, then try again' % refused['error_message'])
+    assert result['msg'] == (
+        'Failed to create snapshot pre-deploy of instance lhins-00000001: the snapshot quota is used up (%s); the region holds 2 '
+        'snapshots; the backups this collection took of instance lhins-00000001: none. Free room by deleting snapshots that are no '
+        'longer needed (lighthouse_snapshot with state=absent; keep_backups of lighthouse_snapshot_apply deletes older backups), or '
+        'raise the quota, then try again' % refused['error_message'])
 
 
 def test_a_failed_creation_fails_at_once(run_module, cloud, clock):

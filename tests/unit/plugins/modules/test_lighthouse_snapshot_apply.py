@@ -497,7 +497,7 @@ def test_a_refused_backup_fails_before_the_rollback(run_module, cloud):
     stopped_web1(cloud)
     cloud.faults.add({'action': 'CreateInstanceSnapshot', 'code': 'LimitExceeded.SnapshotQuotaLimitExceeded'})
     result = roll_back(run_module, backup=True)
-    refused = cloud.journal()[-1]
+    refused = next(entry for entry in cloud.journal() if entry['action'] == 'CreateInstanceSnapshot')
     assert (result['error_code'], result['request_id']) == ('LimitExceeded.SnapshotQuotaLimitExceeded', refused['request_id'])
     assert cloud.mutations() == ['CreateInstanceSnapshot']
     assert (result.get('changed', False), result['backup_snapshot_id']) == (False, None)
@@ -666,3 +666,15 @@ def test_a_failed_rollback_deletes_no_backup(run_module, cloud):
     assert (result['failed'], result['error_code']) == (True, 'OperationFailed')
     assert 'DeleteSnapshots' not in cloud.mutations()
     assert {'lhsnap-00000002', 'lhsnap-00000003', 'lhsnap-00000004'} <= set(cloud.snapshot_ids())
+
+
+@pytest.mark.parametrize('quota_in_denied_actions', [True, False], ids=['denied-in-the-preflight', 'refused-on-creation'])
+def test_a_used_up_quota_names_the_collections_backups_and_how_to_free_room(run_module, cloud, quota_in_denied_actions):
+    with_backups(cloud)
+    cloud.settings.update({'snapshot_quota_per_instance': 5, 'behaviour': {'quota_in_denied_actions': quota_in_denied_actions}})
+    result = roll_back(run_module, backup=True)
+    assert (result['failed'], result['error_code']) == (True, 'LimitExceeded.SnapshotQuotaLimitExceeded')
+    assert ('the region holds 5 snapshots; the backups this collection took of instance lhins-00000001: lhsnap-00000004 (created '
+            '2025-12-04T00:00:00Z), lhsnap-00000003 (created 2025-12-03T00:00:00Z), lhsnap-00000002 (created 2025-12-02T00:00:00Z). '
+            'Free room by deleting snapshots') in result['msg']
+    assert 'ApplyInstanceSnapshot' not in cloud.mutations()

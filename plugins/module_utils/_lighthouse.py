@@ -61,8 +61,10 @@ def normalize(value):
     result = {}
     for key, item in value.items():
         if key == 'Tags' and isinstance(item, list):
-            item = dict((tag['Key'], tag['Value']) for tag in item)
-        elif key == 'Percent' and isinstance(item, str) and item.isdigit():
+            # Tag keys are the user's words, kept as written: CostCenter stays CostCenter.
+            result['tags'] = dict((tag['Key'], tag['Value']) for tag in item)
+            continue
+        if key == 'Percent' and isinstance(item, str) and item.isdigit():
             item = int(item)
         result[snake_case(key)] = normalize(item)
     return result

@@ -79,7 +79,7 @@ def test_the_credential_type_is_one_awx_accepts():
 def test_the_credential_type_sets_what_the_modules_and_the_inventory_plugin_read():
     fields = {field['id'] for field in credential_type()['inputs']['fields']}
     injected = credential_type()['injectors']['env']
-    assert fields == {'secret_id', 'secret_key', 'security_token', 'region'}
+    assert fields == {'secret_id', 'secret_key', 'security_token', 'region', 'endpoint'}
     for source in (module_env_fallbacks(), inventory_plugin_env()):
         # Each field lands in the first variable its option falls back to, and nothing else is set.
         assert {source[field][0]: '{{ %s }}' % field for field in fields} == injected

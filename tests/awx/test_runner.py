@@ -116,10 +116,10 @@ def job(tmp_path_factory, installed_collections):
         (inventory / 'group_vars').mkdir()
         (inventory / 'group_vars' / 'all.yml').write_text(json.dumps(hosts['vars']))
         (directory / 'env').mkdir()
-        credential = {'secret_id': facts['secret_id'], 'secret_key': facts['secret_key'], 'region': facts['region']}
+        # The emulator's endpoint comes in through the credential's endpoint field, as a private endpoint would.
+        credential = {'secret_id': facts['secret_id'], 'secret_key': facts['secret_key'], 'region': facts['region'], 'endpoint': facts['url']}
         # Pipelining: one SSH round trip per task on the emulated hosts, as molecule's scenarios run them.
-        envvars = dict(injected_environment(credential), TENCENTCLOUD_LIGHTHOUSE_ENDPOINT=facts['url'],
-                       ANSIBLE_COLLECTIONS_PATH=installed_collections, ANSIBLE_PIPELINING='True')
+        envvars = dict(injected_environment(credential), ANSIBLE_COLLECTIONS_PATH=installed_collections, ANSIBLE_PIPELINING='True')
         (directory / 'env' / 'envvars').write_text(json.dumps(envvars))
         answers = {'snapshot_rollback_snapshot_name': 'baseline', 'snapshot_rollback_run_id': RUN_ID}
         (directory / 'env' / 'extravars').write_text(json.dumps(survey_extra_vars(answers)))
@@ -136,8 +136,9 @@ def job(tmp_path_factory, installed_collections):
 
 
 def test_the_credential_injectors_render_as_awx_renders_them():
-    assert injected_environment({'secret_id': 'AKIDX', 'secret_key': 'k', 'security_token': '', 'region': 'ap-shanghai'}) == {
-        'TENCENTCLOUD_SECRET_ID': 'AKIDX', 'TENCENTCLOUD_SECRET_KEY': 'k', 'TENCENTCLOUD_SECURITY_TOKEN': '', 'TENCENTCLOUD_REGION': 'ap-shanghai'}
+    assert injected_environment({'secret_id': 'AKIDX', 'secret_key': 'k', 'security_token': '', 'region': 'ap-shanghai', 'endpoint': ''}) == {
+        'TENCENTCLOUD_SECRET_ID': 'AKIDX', 'TENCENTCLOUD_SECRET_KEY': 'k', 'TENCENTCLOUD_SECURITY_TOKEN': '', 'TENCENTCLOUD_REGION': 'ap-shanghai',
+        'TENCENTCLOUD_LIGHTHOUSE_ENDPOINT': ''}
 
 
 def test_a_job_a_relaunch_on_failed_hosts_and_relaunches(job):  # pylint: disable=redefined-outer-name

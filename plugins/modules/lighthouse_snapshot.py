@@ -179,8 +179,6 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
 )
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, PENDING
 
-
-
 MAX_TAGS = 10  # per snapshot, in CreateInstanceSnapshot
 
 

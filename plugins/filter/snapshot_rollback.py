@@ -112,11 +112,15 @@ def check_hosts(hosts, hostvars, given, known, values, playbook_dir):
     """
     prefix = _name('')
     owners = {}
+    checked = {}  # the problems of each distinct set of a host's own variables: most hosts have none, and share one check
     for host in hosts:
         own = hostvars[host]
-        names = [name for name in own.keys() if name.startswith(prefix)]
-        host_values = dict(values, **dict((option, own[_name(option)]) for option in values if _name(option) in names))
-        problems = check_variables(sorted(set(given) | set(names)), known, host_values, playbook_dir)
+        names = sorted(name for name in own.keys() if name.startswith(prefix))
+        key = tuple((name, repr(own[name])) for name in names)
+        if key not in checked:
+            host_values = dict(values, **dict((option, own[_name(option)]) for option in values if _name(option) in names))
+            checked[key] = check_variables(sorted(set(given) | set(names)), known, host_values, playbook_dir)
+        problems = list(checked[key])
         if not (own.get('snapshot_rollback_instance_id') or own.get('lighthouse_instance_id') or values.get('instance_id')):
             problems.append('no instance id: set the host variable lighthouse_instance_id (the inventory plugin tencentcloud.lighthouse.lighthouse '
                             'does) or snapshot_rollback_instance_id to the lhins- id of its instance')
@@ -284,7 +288,6 @@ def decide(record, run_id, instance, snapshot, adopt_unverified=False):
     """
     snapshot_id, instance_id = snapshot.get('snapshot_id'), instance.get('instance_id')
     rollback_request = snapshot.get('latest_operation_request_id') if _is_successful_rollback(snapshot) else None
-    record = record if record is None else dict(record)
     if record and record.get('instance_id') == instance_id and record.get('run_id') != run_id \
             and record.get('step') in (STEP_STOPPING, STEP_ROLLED_BACK) and not _operated_since(instance, record.get('time')):
         return _decision(RESUME_REFUSE, (

@@ -287,6 +287,17 @@ def test_check_hosts_takes_a_hosts_own_good_value_over_the_running_hosts_bad_one
     assert sr.check_hosts(['lh-1', 'lh-2', 'lh-3'], hostvars, [], KNOWN, dict(GOOD_VALUES, wait_timeout=0), str(tmp_path)) == []
 
 
+def test_check_hosts_checks_hosts_that_share_their_input_once(tmp_path, monkeypatch):
+    parsed = []
+    monkeypatch.setattr(sr, 'task_file_problems', lambda path: parsed.append(path) or [])
+    (tmp_path / 'verify.yml').write_text('[]')
+    hosts = ['lh-%d' % number for number in range(1, 51)]
+    hostvars = dict((host, {'lighthouse_instance_id': 'lhins-%08d' % number}) for number, host in enumerate(hosts, 1))
+    hostvars['lh-7']['snapshot_rollback_wait_timeout'] = 60
+    assert sr.check_hosts(hosts, hostvars, [], KNOWN, dict(GOOD_VALUES, verify_tasks='verify.yml'), str(tmp_path)) == []
+    assert len(parsed) == 2  # the hosts without variables of their own, and lh-7
+
+
 TASK_FILES = {
     'good.yml': '- name: drain\n  ansible.builtin.command: "true"\n- block:\n    - ansible.builtin.debug: {msg: hi}\n  rescue:\n'
                 '    - ansible.builtin.fail: {msg: no}\n',

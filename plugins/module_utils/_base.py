@@ -95,15 +95,20 @@ class LighthouseModule:
         self.retry = Retry(sleep=self.sleep, rand=self.random)
         self.waiter = Waiter(sleep=self.sleep)
         self.pacer = Pacer(self.clock, self.sleep)
-        self._client = None
+        self._clients = {}
 
     @property
     def client(self):
         """The Client, built on first use (raises LighthouseError for bad credentials, region or endpoint)."""
-        if self._client is None:
+        return self.client_in(None)
+
+    def client_in(self, region):
+        """The Client for `region` (None or empty: the task's own ``region``), built on first use and kept."""
+        region = region or self.params['region']
+        if region not in self._clients:
             pacing_dir = os.path.join(os.path.expanduser('~'), '.ansible', 'tmp', PACING_DIR_NAME) if self.share_pacing else None
-            self._client = connect(self.params, self.retry, self.deadline, self.pacer, pacing_dir)
-        return self._client
+            self._clients[region] = connect(dict(self.params, region=region), self.retry, self.deadline, self.pacer, pacing_dir)
+        return self._clients[region]
 
     @property
     def waits(self):

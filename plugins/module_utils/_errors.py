@@ -40,6 +40,8 @@ INVALID_RESPONSE = 'InvalidResponse'
 ENDPOINT_UNREACHABLE = 'EndpointUnreachable'
 # Another operation started on a resource after the one a task was told to follow: someone else is working on it.
 OPERATION_CHANGED = 'OperationChanged'
+# Raised by a module: other instances of the fleet are down, so taking more down would break the disruption budget.
+FLEET_UNAVAILABLE = 'FleetUnavailable'
 
 
 def classify(code):

@@ -371,6 +371,48 @@ def delete_snapshots(module, what, probe, view, request_ids):
                                   states_of, view, adopt)
 
 
+def named_snapshot_probe(client, instance_id, name):
+    """A probe: DONE with ``{instance, existing, resources}`` when a usable snapshot of the instance's system disk is named
+    `name`, or when none is and the instance and the snapshots of its disk have settled (so one can be taken); PENDING before."""
+    def probe():
+        instance = get_instance(client, instance_id)
+        disk_id = instance['system_disk']['disk_id']
+        view = {'instance': instance, 'existing': [item for item in snapshots_named(client, disk_id, name) if not creation_failed(item)]}
+        busy = [] if view['existing'] else [item for item in snapshots_of_disk(client, disk_id) if not settled(item)]
+        view['resources'] = [instance] + busy
+        return (DONE if view['existing'] or (settled(instance) and not busy) else PENDING), view
+    return probe
+
+
+def send_named_snapshot(module, instance_id, name, tags=None):
+    """Take a snapshot named `name` of the instance's system disk unless a usable one is there; return ``(view, sent)``.
+
+    `view` is named_snapshot_probe()'s; `sent` holds the ``snapshot_id`` and ``request_id`` of the snapshot taken (or adopted
+    after a lost answer), empty when one was there already or in check mode. A used-up quota is told by quota_error().
+    """
+    client, sent = module.client, {}
+
+    def send(request):
+        try:
+            sent['snapshot_id'], sent['request_id'] = create_snapshot(client, request, name, tags)
+        except LighthouseError as err:
+            if err.code != QUOTA_EXCEEDED:
+                raise
+            raise quota_error(client, err, request) from None
+
+    def adopt(request, seen_before, seen_after):
+        # A creation whose answer was lost took effect when a snapshot of that name is there now.
+        if seen_after['existing']:
+            sent['snapshot_id'], sent['request_id'] = seen_after['existing'][0]['snapshot_id'], seen_after['existing'][0]['latest_operation_request_id']
+        return bool(seen_after['existing'])
+
+    what = 'instance %s and the snapshots of its system disk to finish their operations' % instance_id
+    view = module.settle_and_send(what, named_snapshot_probe(client, instance_id, name),
+                                  lambda found: [] if found['existing'] else [found['instance']['instance_id']], send,
+                                  lambda found: states_of(found['resources']), adopt=adopt)
+    return view, sent
+
+
 def wait_snapshot_created(module, snapshot_id, request_id, wait=True):
     """Wait until the snapshot reports the creation started by `request_id` as SUCCESS (so it is NORMAL); return it.
 

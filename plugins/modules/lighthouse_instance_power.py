@@ -139,42 +139,15 @@ elapsed:
 """
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
-    PAGE_SIZE,
-    chunks,
-    describe_instances,
-    operation_status,
-    settled,
-    states_of,
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import describe_instances
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._power import (
+    TARGET_STATES,
+    VERBS,
+    plan,
+    send_power,
+    settle_instances,
+    wait_power,
 )
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING
-
-# (state asked for, settled instance state) -> the action that gets there, None when it is there already.
-ACTIONS = {
-    ('running', 'RUNNING'): None,
-    ('running', 'STOPPED'): 'StartInstances',
-    ('stopped', 'RUNNING'): 'StopInstances',
-    ('stopped', 'STOPPED'): None,
-    ('restarted', 'RUNNING'): 'RebootInstances',
-    ('restarted', 'STOPPED'): 'StartInstances',
-}
-# The actions that shut an instance down, and so take a StopType.
-STOPPING_ACTIONS = ('StopInstances', 'RebootInstances')
-# Refused by the API once the instance is where they take it, so sending one again cannot act twice.
-GUARDED_ACTIONS = ('StartInstances', 'StopInstances')
-# The state each action leaves an instance in.
-TARGET_STATES = {'StartInstances': 'RUNNING', 'StopInstances': 'STOPPED', 'RebootInstances': 'RUNNING'}
-VERBS = {'running': 'start', 'stopped': 'stop', 'restarted': 'restart'}
-
-
-def plan(instances, state):
-    """{instance_id: action or None} for settled instances; raises LighthouseError naming those no action applies to."""
-    stuck = ['%s is %s' % (item['instance_id'], item['instance_state']) for item in instances if (state, item['instance_state']) not in ACTIONS]
-    if stuck:
-        raise LighthouseError('UnsupportedOperation.InvalidInstanceState',
-                              'only RUNNING or STOPPED instances can be started, stopped or restarted, but %s' % ', '.join(stuck))
-    return dict((item['instance_id'], ACTIONS[(state, item['instance_state'])]) for item in instances)
 
 
 def power_diff(instances, actions):
@@ -186,76 +159,19 @@ def power_diff(instances, actions):
     return {'before': before, 'after': after}
 
 
-def calls(instance_ids, actions):
-    """[(action, batch)] for the instances that need an action: one batch of at most 100 per call, in sending order."""
-    return [(action, batch) for action in sorted(set(actions.values()) - {None})
-            for batch in chunks([instance_id for instance_id in instance_ids if actions[instance_id] == action], PAGE_SIZE)]
-
-
-def instances_probe(client, instance_ids, status_of):
-    """A probe over the instances (one DescribeInstances per 100): DONE once status_of() is DONE for each.
-
-    FAILED for any is reported at once; the value is then the instances concerned, so messages name them.
-    """
-    def probe():
-        instances = describe_instances(client, instance_ids)
-        for status in (FAILED, PENDING):
-            matching = [item for item in instances if status_of(item) == status]
-            if matching:
-                return status, matching
-        return DONE, instances
-    return probe
-
-
-def settled_status(instance):
-    return DONE if settled(instance) else PENDING
-
-
 def set_power(module):
-    client, state = module.client, module.params['state']
+    state = module.params['state']
     instance_ids = list(dict.fromkeys(module.params['instance_ids']))
     request_of = module.result['instance_request_ids'] = {}
-
-    def send(call):
-        action, batch = call
-        params = {'InstanceIds': batch}
-        if action in STOPPING_ACTIONS:
-            params['StopType'] = module.params['stop_type']
-        request_id = client.call(action, params)['RequestId']
-        module.result['request_ids'].append(request_id)
-        request_of.update(dict.fromkeys(batch, request_id))
-
-    def still_needed(found):
-        # Never a second call for an instance whose call was accepted: a restart leaves no trace in its state.
-        return calls([item for item in instance_ids if item not in request_of], plan(found, state))
-
-    def adopt(call, seen_before, seen_after):
-        # A call whose answer was lost took effect for the instances that show its action as a new operation.
-        action, batch = call
-        previous = dict((item['instance_id'], item.get('latest_operation_request_id')) for item in seen_before)
-        started = dict((item['instance_id'], item['latest_operation_request_id']) for item in seen_after if item['instance_id'] in batch
-                       and item.get('latest_operation') == action and item.get('latest_operation_request_id') != previous[item['instance_id']])
-        request_of.update(started)
-        module.result['request_ids'].extend(sorted(set(started.values())))
-        return bool(started)
-
-    what = '%d instance(s) to finish their current operations' % len(instance_ids)
-    probe = instances_probe(client, instance_ids, settled_status)
-    instances = module.waiter.wait(what, probe, module.deadline, states_of)
+    instances = settle_instances(module, instance_ids)
     actions = plan(instances, state)
     module.result.update(diff=power_diff(instances, actions), request_ids=[])
     if module.check_mode or not any(actions.values()):
         return {'changed': any(actions.values()), 'instances': instances}
-    module.settle_and_send(what, probe, still_needed, send, states_of, instances, adopt, lambda call: call[0] in GUARDED_ACTIONS)
+    send_power(module, instance_ids, state, module.params['stop_type'], instances, request_of, module.result['request_ids'])
     if not module.waits:
-        return {'instances': describe_instances(client, instance_ids)}
-
-    def done(instance):
-        request_id = request_of.get(instance['instance_id'])
-        return operation_status(instance, request_id) if request_id else DONE
-
-    what = 'the %s of %d instance(s)' % (VERBS[state], len(request_of))
-    return {'instances': module.waiter.wait(what, instances_probe(client, instance_ids, done), module.deadline, states_of)}
+        return {'instances': describe_instances(module.client, instance_ids)}
+    return {'instances': wait_power(module, instance_ids, request_of, 'the %s of %d instance(s)' % (VERBS[state], len(request_of)))}
 
 
 def main():

@@ -161,19 +161,15 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base impo
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError, short
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
-    QUOTA_EXCEEDED,
     SNAPSHOT,
     check_ids,
     check_snapshot_name,
-    create_snapshot,
-    creation_failed,
     delete_snapshots,
     describe,
     get_instance,
-    quota_error,
+    send_named_snapshot,
     settled,
     snapshots_named,
-    snapshots_of_disk,
     states_of,
     wait_snapshot_created,
 )
@@ -210,41 +206,9 @@ def finish_creation(module, snapshot):
     return wait_snapshot_created(module, snapshot['snapshot_id'], snapshot['latest_operation_request_id'], module.waits)
 
 
-def named_snapshot_probe(client, instance_id, name):
-    """A probe: DONE with ``{instance, existing}`` when a usable snapshot is named `name`, or when none is and the
-    instance and the snapshots of its system disk have settled (so a new snapshot can be taken); PENDING before."""
-    def probe():
-        instance = get_instance(client, instance_id)
-        disk_id = instance['system_disk']['disk_id']
-        view = {'instance': instance, 'existing': [item for item in snapshots_named(client, disk_id, name) if not creation_failed(item)]}
-        busy = [] if view['existing'] else [item for item in snapshots_of_disk(client, disk_id) if not settled(item)]
-        view['resources'] = [instance] + busy
-        return (DONE if view['existing'] or (settled(instance) and not busy) else PENDING), view
-    return probe
-
-
 def ensure_present(module):
-    client, name = module.client, module.params['snapshot_name']
-    sent = {}
-
-    def send(request):
-        try:
-            sent['snapshot_id'], sent['request_id'] = create_snapshot(client, request, name, module.params['tags'])
-        except LighthouseError as err:
-            if err.code != QUOTA_EXCEEDED:
-                raise
-            raise quota_error(client, err, request) from None
-
-    def adopt(request, seen_before, seen_after):
-        # A creation whose answer was lost took effect when a snapshot of that name is there now.
-        if seen_after['existing']:
-            sent['snapshot_id'], sent['request_id'] = seen_after['existing'][0]['snapshot_id'], seen_after['existing'][0]['latest_operation_request_id']
-        return bool(seen_after['existing'])
-
-    what = 'instance %s and the snapshots of its system disk to finish their operations' % module.params['instance_id']
-    view = module.settle_and_send(what, named_snapshot_probe(client, module.params['instance_id'], name),
-                                  lambda found: [] if found['existing'] else [found['instance']['instance_id']], send,
-                                  lambda found: states_of(found['resources']), adopt=adopt)
+    name = module.params['snapshot_name']
+    view, sent = send_named_snapshot(module, module.params['instance_id'], name, module.params['tags'])
     module.result['diff'] = {
         'before': {'snapshot_name': name, 'state': 'present' if view['existing'] and not sent else 'absent'},
         'after': {'snapshot_name': name, 'state': 'present'},

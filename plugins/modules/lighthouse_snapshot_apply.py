@@ -687,43 +687,7 @@ def roll_back(module):
                 (snapshot['snapshot_id'],))]
         return {'changed': True, 'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': after}}
 
-    backup = {'name': backup_name(params, snapshot)}
-    if view.get('backup'):
-        module.result['backup_snapshot_id'], backup['request_id'] = view['backup']['snapshot_id'], view['backup'].get('latest_operation_request_id')
-
-    def plan(found):
-        """The backup and the rollback, each once, while the pre-flight finds the rollback needed."""
-        if not found['needed'] or module.result['request_id']:
-            return []
-        return (['backup'] if params['backup'] and not module.result['backup_snapshot_id'] else []) + ['rollback']
-
-    def send(request):
-        if request == 'backup':
-            try:
-                module.result['backup_snapshot_id'], backup['request_id'] = create_snapshot(
-                    client, instance_id, backup['name'], dict(params['backup_tags'] or {}, **{BACKUP_TAG: instance_id}))
-            except LighthouseError as err:
-                if err.code != QUOTA_EXCEEDED:
-                    raise
-                raise quota_error(client, err, instance_id) from None
-            return
-        if module.result['backup_snapshot_id']:
-            # Even with wait: false: the rollback never starts before its undo handle is usable.
-            wait_snapshot_created(module, module.result['backup_snapshot_id'], backup['request_id'])
-        module.result['request_id'] = client.call('ApplyInstanceSnapshot', {'InstanceId': instance_id, 'SnapshotId': snapshot['snapshot_id']})['RequestId']
-
-    def adopt(request, seen_before, seen_after):
-        """Whether the resources show the request took effect; the backup or rollback found is then recorded."""
-        if request == 'backup':
-            made = snapshots_named(client, system_disk_of(seen_after['instance']).get('disk_id'), backup['name'])
-            if made:
-                module.result['backup_snapshot_id'], backup['request_id'] = made[0]['snapshot_id'], made[0].get('latest_operation_request_id')
-            return bool(made)
-        request_id = rollback_started(seen_before['instance'], seen_after['instance'], seen_after['snapshot'])
-        module.result['request_id'] = request_id
-        return request_id is not None
-
-    view = module.settle_and_send(what, probe, plan, send, describe_view, view, adopt)
+    view = send_rollback(module, params, probe, view, module.result)
     request_id = module.result['request_id']
     if request_id is None:
         # Another client rolled it back meanwhile: nothing was sent, the pre-flight saw it done.
@@ -738,6 +702,53 @@ def roll_back(module):
         if params['keep_backups']:
             retire_backups(module, instance, snapshot['snapshot_id'])
     return {'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': diff_state(instance, snapshot['snapshot_id'])}}
+
+
+def send_rollback(module, params, probe, view, result):
+    """Send the backup (with params' backup) and the rollback, each once, while `probe` finds the rollback needed.
+
+    Planned from `view` (None: settled first). ``backup_snapshot_id`` and ``request_id`` go to `result` as soon as they
+    are known (also when adopted after a lost answer); return the view they were planned from.
+    """
+    client, instance_id = module.client, params['instance_id']
+    what = 'instance %s to be ready for a rollback' % instance_id
+    backup = {}
+    if view and view.get('backup'):
+        result['backup_snapshot_id'], backup['request_id'] = view['backup']['snapshot_id'], view['backup'].get('latest_operation_request_id')
+
+    def plan(found):
+        if not found['needed'] or result['request_id']:
+            return []
+        backup.setdefault('name', backup_name(params, found['snapshot']))
+        backup['target'] = found['snapshot']['snapshot_id']
+        return (['backup'] if params['backup'] and not result['backup_snapshot_id'] else []) + ['rollback']
+
+    def send(request):
+        if request == 'backup':
+            try:
+                result['backup_snapshot_id'], backup['request_id'] = create_snapshot(
+                    client, instance_id, backup['name'], dict(params['backup_tags'] or {}, **{BACKUP_TAG: instance_id}))
+            except LighthouseError as err:
+                if err.code != QUOTA_EXCEEDED:
+                    raise
+                raise quota_error(client, err, instance_id) from None
+            return
+        if result['backup_snapshot_id']:
+            # Even with wait: false: the rollback never starts before its undo handle is usable.
+            wait_snapshot_created(module, result['backup_snapshot_id'], backup['request_id'])
+        result['request_id'] = client.call('ApplyInstanceSnapshot', {'InstanceId': instance_id, 'SnapshotId': backup['target']})['RequestId']
+
+    def adopt(request, seen_before, seen_after):
+        """Whether the resources show the request took effect; the backup or rollback found is then recorded."""
+        if request == 'backup':
+            made = snapshots_named(client, system_disk_of(seen_after['instance']).get('disk_id'), backup['name'])
+            if made:
+                result['backup_snapshot_id'], backup['request_id'] = made[0]['snapshot_id'], made[0].get('latest_operation_request_id')
+            return bool(made)
+        result['request_id'] = rollback_started(seen_before['instance'], seen_after['instance'], seen_after['snapshot'])
+        return result['request_id'] is not None
+
+    return module.settle_and_send(what, probe, plan, send, describe_view, view, adopt)
 
 
 def retire_backups(module, instance, target_id):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import creation_failed
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
 
@@ -60,7 +61,7 @@ def test_check_options_refuses(changes, code, fragment):
     ('RollbackInstanceSnapshot', 'FAILED', False),  # a failed rollback leaves the snapshot usable
 ])
 def test_creation_failed(operation, state, expected):
-    assert lighthouse_snapshot.creation_failed({'latest_operation': operation, 'latest_operation_state': state}) is expected
+    assert creation_failed({'latest_operation': operation, 'latest_operation_state': state}) is expected
 
 
 # ---- state=present

@@ -431,6 +431,14 @@ def wait_snapshot_created(module, snapshot_id, request_id, wait=True):
     return module.waiter.wait('the creation of snapshot %s (request %s)' % (snapshot_id, request_id), probe, module.deadline, state_of)
 
 
+def unavailable(instances, batch_ids, max_unavailable):
+    """The `instances` outside `batch_ids` that are not RUNNING (each once), when with the batch, counted as one, they are more
+    than `max_unavailable`; else an empty list. With the default budget of 1, nothing outside the batch may be down."""
+    down = list(dict((item['instance_id'], item) for item in instances
+                     if item['instance_id'] not in batch_ids and item.get('instance_state') != 'RUNNING').values())
+    return down if len(down) + 1 > int(max_unavailable) else []
+
+
 # The fields state_of() shows, besides a resource's kind and id.
 _SHOWN_FIELDS = ('instance_state', 'snapshot_state', 'disk_state', 'percent',
                  'latest_operation', 'latest_operation_state', 'latest_operation_request_id')

@@ -364,11 +364,20 @@ elapsed:
   sample: 5.123
 """
 
+import contextlib
 import datetime
 import time
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import CLIENT_ERROR, FATAL, OPERATION_CHANGED, LighthouseError, classify, short
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import (
+    CLIENT_ERROR,
+    FATAL,
+    FLEET_UNAVAILABLE,
+    OPERATION_CHANGED,
+    LighthouseError,
+    classify,
+    short,
+)
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     BACKUP_TAG,
     INSTANCE,
@@ -385,6 +394,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     delete_snapshots,
     denied_actions,
     describe,
+    describe_instances,
     get_instance,
     get_snapshot,
     is_rollback,
@@ -394,12 +404,15 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     parse_cutoff,
     quota_error,
     retired_backups,
+    send_named_snapshot,
     settled,
     snapshots_named,
     snapshots_of_disk,
     state_of,
+    unavailable,
     wait_snapshot_created,
 )
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._power import send_power, settle_instances, wait_power
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING
 
 CREATE_SNAPSHOT = 'CreateInstanceSnapshot'
@@ -408,7 +421,10 @@ DISK_NOUNS = {'SYSTEM_DISK': 'system disk', 'DATA_DISK': 'data disk'}
 
 def check_options(params):
     """Validate what the argument spec cannot, before any API call; raise LighthouseError."""
-    check_ids(INSTANCE, [params['instance_id']])
+    if is_batch(params):
+        check_batch_options(params)
+    else:
+        check_ids(INSTANCE, [params['instance_id']])
     if params['snapshot_id'] is not None:
         check_ids(SNAPSHOT, [params['snapshot_id']])
     check_snapshot_name('snapshot_name', params['snapshot_name'])
@@ -733,7 +749,7 @@ def send_rollback(module, params, probe, view, result):
                     raise
                 raise quota_error(client, err, instance_id) from None
             return
-        if result['backup_snapshot_id']:
+        if params['backup'] and result['backup_snapshot_id']:
             # Even with wait: false: the rollback never starts before its undo handle is usable.
             wait_snapshot_created(module, result['backup_snapshot_id'], backup['request_id'])
         result['request_id'] = client.call('ApplyInstanceSnapshot', {'InstanceId': instance_id, 'SnapshotId': backup['target']})['RequestId']
@@ -749,6 +765,235 @@ def send_rollback(module, params, probe, view, result):
         return result['request_id'] is not None
 
     return module.settle_and_send(what, probe, plan, send, describe_view, view, adopt)
+
+
+def is_batch(params):
+    """Whether the task runs as a batch: several instances, or any of the steps around the rollback."""
+    return params['instances'] is not None or params['stop'] or params['start'] or params['max_unavailable'] is not None
+
+
+def batch_entries(params):
+    """The batch's instances, each ``{instance_id, snapshot_id, after_request_id, rollback}`` (``instance_id`` alone: one)."""
+    if params['instances'] is None:
+        return [{'instance_id': params['instance_id'], 'snapshot_id': params['snapshot_id'], 'after_request_id': params['after_request_id'],
+                 'rollback': True}]
+    return [dict(entry, snapshot_id=entry['snapshot_id'] or params['snapshot_id']) for entry in params['instances']]
+
+
+def check_batch_options(params):
+    """What check_options() adds for a batch; raise LighthouseError."""
+    entries = batch_entries(params)
+    ids = [entry['instance_id'] for entry in entries]
+    check_ids(INSTANCE, ids)
+    repeated = sorted(set(item for item in ids if ids.count(item) > 1))
+    if repeated:
+        raise LighthouseError(CLIENT_ERROR, 'instances names %s more than once; expected each instance once' % ', '.join(repeated))
+    check_ids(SNAPSHOT, [entry['snapshot_id'] for entry in entries if entry['snapshot_id']])
+    if params['instances'] is not None and params['snapshot_id'] is not None and len(entries) > 1:
+        raise LighthouseError(CLIENT_ERROR, 'snapshot_id is a snapshot of one instance\'s disk; with several instances, give each its '
+                              'snapshot_id in instances, or use snapshot_name or created_before')
+    unnamed = [entry['instance_id'] for entry in entries if entry['rollback'] and not entry['snapshot_id']]
+    if unnamed and params['snapshot_name'] is None and params['created_before'] is None:
+        raise LighthouseError(CLIENT_ERROR, 'no snapshot is given for %s; expected snapshot_id in its entry of instances, or snapshot_name '
+                              'or created_before for the task' % ', '.join(unnamed))
+    for option in ('after_request_id', 'keep_backups'):
+        if params['instances'] is not None and params[option] is not None:
+            raise LighthouseError(CLIENT_ERROR, '%s is for one instance_id; with instances, %s' % (
+                option, 'give each entry its after_request_id' if option == 'after_request_id' else 'use lighthouse_snapshot to delete backups'))
+    if params['max_unavailable'] is not None and params['max_unavailable'] < 1:
+        raise LighthouseError(CLIENT_ERROR, 'max_unavailable is %d; expected at least 1 (this task\'s instances count as one)'
+                              % params['max_unavailable'])
+    for option in ('fleet', 'fleet_tags'):
+        if params[option] and params['max_unavailable'] is None:
+            raise LighthouseError(CLIENT_ERROR, '%s is only used with max_unavailable' % option)
+    check_ids(INSTANCE, [member['instance_id'] for member in params['fleet'] or []])
+    if params['start'] and not params['wait']:
+        raise LighthouseError(CLIENT_ERROR, 'start needs wait: true, since an instance is started only once its rollback has finished')
+
+
+def new_outcome(entry):
+    """An instance's entry of RV(instances), before anything is done."""
+    return {'instance_id': entry['instance_id'], 'snapshot_id': entry['snapshot_id'], 'changed': False, 'failed': False, 'step': None,
+            'msg': None, 'error_code': None, 'backup_snapshot_id': None, 'stop_request_id': None, 'request_id': None,
+            'rolled_back': False, 'start_request_id': None, 'restarted': False, 'instance': None, 'snapshot': None}
+
+
+def fleet_unavailable(module, batch_ids):
+    """Refuse (FLEET_UNAVAILABLE) when the fleet's instances outside `batch_ids` that are not RUNNING, with the batch counted
+    as one, exceed max_unavailable. The fleet: the ``fleet`` members (read in their regions) and the instances carrying
+    ``fleet_tags`` in those regions and the task's."""
+    params = module.params
+    members = params['fleet'] or []
+    regions = {}
+    for member in members:
+        regions.setdefault(member['region'] or params['region'], []).append(member['instance_id'])
+    found = [item for region, ids in regions.items() for item in describe_instances(module.client_in(region), ids)]
+    if params['fleet_tags']:
+        tag_filters = dict(('tag:%s' % key, value) for key, value in params['fleet_tags'].items())
+        found += [item for region in set(regions) | {params['region']} for item in describe_instances(module.client_in(region), filters=tag_filters)]
+    names = dict((member['instance_id'], member['name']) for member in members)
+    down = unavailable(found, batch_ids, params['max_unavailable'])
+    if down:
+        raise LighthouseError(FLEET_UNAVAILABLE, (
+            'Other instances of the fleet are down: %s. At most %d instance(s) of the fleet may be down at once, this task\'s instances '
+            'counting as one (max_unavailable), so none of them is stopped or rolled back') % (', '.join(
+                '%s (%s) is %s' % (names.get(item['instance_id']) or item.get('instance_name'), item['instance_id'], item.get('instance_state'))
+                for item in down), params['max_unavailable']))
+
+
+@contextlib.contextmanager
+def failing_at(step, outcomes):
+    """Run the block; when it raises LighthouseError, each of `outcomes` that has not failed yet fails at `step` with it."""
+    try:
+        yield
+    except LighthouseError as err:
+        for outcome in outcomes:
+            if not outcome['failed']:
+                outcome.update(failed=True, step=step, msg=err.message, error_code=err.code)
+
+
+def roll_back_batch(module):
+    """The batch: pre-flight, fleet guard, backups, one stop, the guard again, the rollbacks, one start, and starting again
+    the instances it took down when a later step failed. Each instance's outcome is in RV(instances) as soon as it is known."""
+    client, params = module.client, module.params
+    entries = batch_entries(params)
+    outcomes = [new_outcome(entry) for entry in entries]
+    of = dict((outcome['instance_id'], outcome) for outcome in outcomes)
+    module.result['instances'] = outcomes
+    cutoff = cutoff_of(params)
+    if cutoff is not None:
+        module.result['cutoff'] = api_time(cutoff)
+
+    def going(ids):
+        return [of[instance_id] for instance_id in ids if not of[instance_id]['failed']]
+
+    views = {}
+    for entry in entries:
+        if entry['rollback']:
+            instance_params = dict(params, instance_id=entry['instance_id'], snapshot_id=entry['snapshot_id'],
+                                   after_request_id=entry['after_request_id'], force=params['force'] or params['stop'], backup=False)
+            with failing_at('pre-flight', [of[entry['instance_id']]]):
+                views[entry['instance_id']] = module.waiter.wait('instance %s to be ready for a rollback' % entry['instance_id'],
+                                                                 preflight_probe(client, instance_params, cutoff), module.deadline, describe_view)
+    for instance_id, view in views.items():
+        of[instance_id].update(snapshot_id=view['snapshot']['snapshot_id'], snapshot=view['snapshot'])
+    to_roll = [entry['instance_id'] for entry in entries if entry['instance_id'] in views and views[entry['instance_id']]['needed']]
+    if params['max_unavailable'] is not None and to_roll:
+        with failing_at('fleet guard', going(to_roll)):
+            fleet_unavailable(module, list(of))
+    if module.check_mode:
+        return batch_result(module, outcomes, views)
+    if params['backup']:
+        back_up(module, going(to_roll))
+
+    touched = going(to_roll)  # from here on, a failure starts the instance again (restart_on_failure)
+    stopped = {}  # instance id -> the RequestId of this task's stop
+    to_stop = [outcome['instance_id'] for outcome in touched if params['stop'] and views[outcome['instance_id']]['instance']['instance_state'] == 'RUNNING']
+    if to_stop:
+        with failing_at('stop', going(to_stop)):
+            send_power(module, to_stop, 'stopped', params['stop_type'], settle_instances(module, to_stop), stopped, [])
+        for outcome in going(to_stop):
+            outcome['stop_request_id'] = stopped.get(outcome['instance_id'])
+            if not outcome['stop_request_id']:
+                # Stopped meanwhile, but not by this task: another client is working on it, and it is left as it is.
+                outcome.update(failed=True, step='stop', error_code=OPERATION_CHANGED, msg=(
+                    'this task did not stop instance %s: another client stopped it meanwhile, so it is left as it is' % outcome['instance_id']))
+        if stopped and params['max_unavailable'] is not None:
+            # Two tasks that passed the first look at once each see the other's stop now, so they never both go on.
+            with failing_at('fleet guard', going(to_roll)):
+                fleet_unavailable(module, list(of))
+
+    for outcome in going(to_roll):
+        instance_id = outcome['instance_id']
+        entry_after = next(entry['after_request_id'] for entry in entries if entry['instance_id'] == instance_id)
+        instance_params = dict(params, instance_id=instance_id, snapshot_id=outcome['snapshot_id'], backup=False,
+                               after_request_id=stopped.get(instance_id) or entry_after)
+        with failing_at('rollback', [outcome]):
+            send_rollback(module, instance_params, preflight_probe(client, instance_params), None, outcome)
+    for outcome in going(to_roll):
+        if outcome['request_id'] and module.waits:
+            with failing_at('rollback', [outcome]):
+                wait_rollback(module, outcome)
+
+    to_start = [outcome['instance_id'] for outcome in going(of) if params['start']]
+    if to_start:
+        started = {}
+        with failing_at('start', going(to_start)):
+            send_power(module, to_start, 'running', params['stop_type'], settle_instances(module, to_start), started, [])
+            wait_power(module, to_start, started, 'the start of %d instance(s)' % len(started))
+        for instance_id in to_start:
+            of[instance_id]['start_request_id'] = started.get(instance_id)
+    if params['restart_on_failure']:
+        restart(module, [outcome for outcome in touched if outcome['failed'] and outcome['error_code'] != OPERATION_CHANGED])
+    return batch_result(module, outcomes, views)
+
+
+def back_up(module, outcomes):
+    """Take the backup of each instance (a snapshot already named as it would be is used again), then wait until each is usable."""
+    params = module.params
+    sent = {}
+    for outcome in outcomes:
+        name = params['backup_name'] or backup_name(params, {'snapshot_id': outcome['snapshot_id']})
+        with failing_at('backup', [outcome]):
+            view, sent[outcome['instance_id']] = send_named_snapshot(module, outcome['instance_id'], name,
+                                                                     dict(params['backup_tags'] or {}, **{BACKUP_TAG: outcome['instance_id']}))
+            made = sent[outcome['instance_id']] or {'snapshot_id': view['existing'][0]['snapshot_id'],
+                                                     'request_id': view['existing'][0].get('latest_operation_request_id')}
+            outcome['backup_snapshot_id'] = made['snapshot_id']
+            sent[outcome['instance_id']] = made
+    for outcome in outcomes:
+        if not outcome['failed']:
+            made = sent[outcome['instance_id']]
+            with failing_at('backup', [outcome]):
+                wait_snapshot_created(module, made['snapshot_id'], made['request_id'])
+
+
+def wait_rollback(module, outcome):
+    instance_id, snapshot_id, request_id = outcome['instance_id'], outcome['snapshot_id'], outcome['request_id']
+    what = 'the rollback of instance %s to snapshot %s (request %s)' % (instance_id, snapshot_id, request_id)
+    module.waiter.wait(what, rollback_probe(module.client, instance_id, snapshot_id, request_id), module.deadline,
+                       lambda seen: describe_view(with_snapshot(module.client, seen, snapshot_id)))
+    outcome['rolled_back'] = True
+
+
+def restart(module, outcomes):
+    """Start again the instances of `outcomes` that are not RUNNING (their step after the stop failed); note which were."""
+    ids = [outcome['instance_id'] for outcome in outcomes]
+    if not ids:
+        return
+    started = {}
+    try:
+        send_power(module, ids, 'running', module.params['stop_type'], settle_instances(module, ids), started, [])
+        wait_power(module, ids, started, 'the start again of %d instance(s)' % len(started))
+    except LighthouseError as err:
+        for outcome in outcomes:
+            outcome['msg'] += '; starting it again failed: %s' % err.message
+    for outcome in outcomes:
+        outcome['restarted'] = outcome['instance_id'] in started
+
+
+def batch_result(module, outcomes, views):
+    """Each instance as it is now in its outcome, and the diff; raise for the instances that failed, naming each with its step."""
+    now = dict((item['instance_id'], item) for item in describe_instances(module.client, [outcome['instance_id'] for outcome in outcomes]))
+    before, after = {}, {}
+    for outcome in outcomes:
+        instance = outcome['instance'] = now[outcome['instance_id']]
+        seen = views.get(outcome['instance_id'], {}).get('instance', instance)
+        before[outcome['instance_id']] = {'instance_state': seen.get('instance_state'), 'latest_operation': operation_summary(seen)}
+        if module.check_mode:
+            rolls_back = outcome['instance_id'] in views and views[outcome['instance_id']]['needed'] and not outcome['failed']
+            outcome['changed'] = rolls_back or (module.params['start'] and instance.get('instance_state') != 'RUNNING' and not outcome['failed'])
+            after[outcome['instance_id']] = {'instance_state': 'RUNNING' if module.params['start'] else 'STOPPED',
+                                             'snapshot_id': outcome['snapshot_id'] if rolls_back else None}
+        else:
+            outcome['changed'] = bool(outcome['stop_request_id'] or outcome['request_id'] or outcome['start_request_id'] or outcome['restarted'])
+            after[outcome['instance_id']] = {'instance_state': instance.get('instance_state'), 'latest_operation': operation_summary(instance)}
+    module.result.update(diff={'before': before, 'after': after}, changed=any(outcome['changed'] for outcome in outcomes) or module.result.get('changed', False))
+    failed = [outcome for outcome in outcomes if outcome['failed']]
+    if failed:
+        raise LighthouseError(failed[0]['error_code'], '%d of %d instance(s) failed: %s' % (len(failed), len(outcomes), '; '.join(
+            '%s at the %s: %s' % (outcome['instance_id'], outcome['step'], outcome['msg']) for outcome in failed)))
+    return None
 
 
 def retire_backups(module, instance, target_id):
@@ -783,7 +1028,13 @@ def rollback_started(instance_before, instance_after, snapshot_after):
 def main():
     module = LighthouseModule(
         argument_spec=dict(
-            instance_id=dict(type='str', required=True),
+            instance_id=dict(type='str'),
+            instances=dict(type='list', elements='dict', options=dict(
+                instance_id=dict(type='str', required=True),
+                snapshot_id=dict(type='str'),
+                after_request_id=dict(type='str'),
+                rollback=dict(type='bool', default=True),
+            )),
             snapshot_id=dict(type='str'),
             snapshot_name=dict(type='str'),
             force=dict(type='bool', default=False),
@@ -794,23 +1045,37 @@ def main():
             after_request_id=dict(type='str'),
             created_before=dict(type='str'),
             name_pattern=dict(type='str'),
+            stop=dict(type='bool', default=False),
+            stop_type=dict(type='str', default='SOFT_FIRST', choices=['SOFT', 'HARD', 'SOFT_FIRST']),
+            start=dict(type='bool', default=False),
+            restart_on_failure=dict(type='bool', default=True),
+            max_unavailable=dict(type='int'),
+            fleet=dict(type='list', elements='dict', options=dict(
+                instance_id=dict(type='str', required=True),
+                region=dict(type='str'),
+                name=dict(type='str'),
+            )),
+            fleet_tags=dict(type='dict'),
         ),
         wait=True,
-        mutually_exclusive=[('snapshot_id', 'snapshot_name', 'created_before')],
-        required_one_of=[('snapshot_id', 'snapshot_name', 'created_before')],
+        mutually_exclusive=[('snapshot_id', 'snapshot_name', 'created_before'), ('instance_id', 'instances')],
+        required_one_of=[('snapshot_id', 'snapshot_name', 'created_before', 'instances'), ('instance_id', 'instances')],
         required_by={'name_pattern': 'created_before'},
         supports_check_mode=True,
     )
     params = module.params
     target = short(params['snapshot_id'] or repr(params['snapshot_name'])) if not params['created_before'] else \
         'the newest before %s' % short(repr(params['created_before']))
+    if params['instances'] is None:
+        failure = 'roll back instance %s to snapshot %s' % (short(params['instance_id']), target)
+    else:
+        failure = 'roll back %d instance(s)' % len(params['instances'])
 
     def work(module):
         check_options(params)  # before the client is built: bad options never reach a credential provider or the API
-        return roll_back(module)
+        return roll_back_batch(module) if is_batch(params) else roll_back(module)
 
-    module.run(work, 'roll back instance %s to snapshot %s' % (short(params['instance_id']), target),
-               instance_id=params['instance_id'], snapshot_id=params['snapshot_id'], snapshot_name=params['snapshot_name'])
+    module.run(work, failure, instance_id=params['instance_id'], snapshot_id=params['snapshot_id'], snapshot_name=params['snapshot_name'])
 
 
 if __name__ == '__main__':

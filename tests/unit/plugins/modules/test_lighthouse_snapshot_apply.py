@@ -13,7 +13,8 @@ from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated imp
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 PARAMS = dict(instance_id='lhins-00000001', snapshot_id='lhsnap-00000001', snapshot_name=None, force=False,
               backup=False, backup_name=None, wait=True, wait_timeout=1200, after_request_id=None, created_before=None, name_pattern=None,
-              backup_tags=None, keep_backups=None)
+              backup_tags=None, keep_backups=None, instances=None, stop=False, stop_type='SOFT_FIRST', start=False,
+              restart_on_failure=True, max_unavailable=None, fleet=None, fleet_tags=None)
 ROLLBACK = ('ApplyInstanceSnapshot', {'InstanceId': 'lhins-00000001', 'SnapshotId': 'lhsnap-00000001'})
 
 

@@ -19,6 +19,7 @@ from ansible.errors import AnsibleError, AnsibleFilterError
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.mod_args import ModuleArgsParser
 
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import FLEET_UNAVAILABLE, OPERATION_CHANGED
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import STATE_SUCCESS, is_rollback, operation_summary
 
 POSITIVE_NUMBERS = ('wait_timeout', 'verify_timeout', 'health_timeout', 'health_interval', 'connection_timeout',
@@ -362,72 +363,100 @@ def scope(hosts, hostvars):
     return found
 
 
-def conflicts(instances, batch_instance_ids, max_unavailable, members):
-    """The instances outside this run's batch that are not RUNNING, when with the batch they would exceed ``max_unavailable``.
+def batch_calls(hosts, fleet=None):
+    """The batch's calls: one per region, ``{'region', 'instance_ids', 'hosts', 'instances', 'fleet'}``, regions in the order first met.
 
-    The batch (``batch_instance_ids``, the instances the run takes down together) counts as one: with the default of 1,
-    nothing outside it may be down. ``instances``: what the describe calls returned; ``members``: the scope (see scope()),
-    to name the hosts.
-    """
-    hosts = {item['instance_id']: item['host'] for item in members}
-    down = [{'instance_id': item['instance_id'], 'host': hosts.get(item['instance_id'], item.get('instance_name')),
-             'state': item.get('instance_state')}
-            for item in instances if item['instance_id'] not in batch_instance_ids and item.get('instance_state') != 'RUNNING']
-    unique = list({item['instance_id']: item for item in down}.values())
-    return unique if len(unique) + 1 > int(max_unavailable) else []
-
-
-def describe_conflicts(found, max_unavailable):
-    return ('Other instances of the fleet are down: %s. At most %s instance(s) of the fleet may be down at once, this batch '
-            'counting as one (snapshot_rollback_max_unavailable), so this host is not stopped. Another run, or someone else, is working on '
-            'the fleet: wait for it, then rerun' % (', '.join('%s (%s) is %s' % (item['host'], item['instance_id'], item['state'])
-                                                              for item in found), max_unavailable))
-
-
-def batch_calls(hosts):
-    """The batch's power calls: one per region, ``{'region', 'instance_ids', 'hosts'}``, regions in the order first met.
-
-    ``hosts``: the host variables of the batch's hosts the call is for (their instance id, region and inventory name).
+    ``hosts``: the host variables of the batch's hosts the call is for (their instance id, region, inventory name and, for the
+    rollback, their decision and pre-flight). ``instances`` are the entries of lighthouse_snapshot_apply's O(instances): a host
+    whose disk is on the snapshot already is only started; another is rolled back to the snapshot its pre-flight chose, only
+    while nothing has happened to the instance since then (its own stop aside). ``fleet``: the fleet (see scope()) less the
+    batch's instances, for the disruption budget.
     """
     calls = {}
     for host in hosts:
-        call = calls.setdefault(host['_snapshot_rollback_region'], {'region': host['_snapshot_rollback_region'], 'instance_ids': [], 'hosts': []})
+        call = calls.setdefault(host['_snapshot_rollback_region'], {'region': host['_snapshot_rollback_region'], 'instance_ids': [],
+                                                                    'hosts': [], 'instances': []})
         call['instance_ids'].append(host['_snapshot_rollback_instance_id'])
         call['hosts'].append(host['inventory_hostname'])
+        call['instances'].append(_batch_entry(host))
+    batch_ids = [host['_snapshot_rollback_instance_id'] for host in hosts]
+    others = [{'instance_id': member['instance_id'], 'region': member['region'] or None, 'name': member['host']}
+              for member in fleet or [] if member['instance_id'] not in batch_ids]
+    for call in calls.values():
+        call['fleet'] = others
     return list(calls.values())
 
 
-def batch_outcome(results, instance_id, state=None, sent=False, latest_request_id=None):
-    """What a batch call (the ``results`` of its loop over batch_calls()) did for, or shows of, one instance.
+def _batch_entry(host):
+    instance_id = host['_snapshot_rollback_instance_id']
+    if (host.get('_snapshot_rollback_decision') or {}).get('resume') != RESUME_FULL:
+        return {'instance_id': instance_id, 'rollback': False}
+    preflight = host['_snapshot_rollback_preflight']
+    return {'instance_id': instance_id, 'rollback': True, 'snapshot_id': preflight['snapshot']['snapshot_id'],
+            'after_request_id': preflight['instance'].get('latest_operation_request_id')}
 
-    ``{'ok', 'message', 'result', 'request_id', 'foreign'}``: ok when the call that named the instance succeeded and
-    shows it, in ``state`` when given; with ``sent``, only when the call acted on it (a power call's
-    ``instance_request_ids``); with ``latest_request_id``, only while its latest operation is that request's.
-    ``message`` says why not; ``result`` is that call's result, without its loop item, for the journal;
-    ``request_id`` the RequestId of the call that acted on the instance, if any; ``foreign`` is true when another
-    client, not this run, has put the instance where it is (the call succeeded but the instance is not this run's).
+
+# The task whose failure stands for a failed step of the batch's module run; the journal and messages name that step
+# with the role's names for it.
+BATCH_CHECK_TASK = "Check that the batch's cloud steps went through for this host"
+BATCH_STEPS = {
+    'pre-flight': 'Pre-flight - check the snapshot against this instance',
+    'fleet guard': 'Check that no other instance of the fleet is down',
+    'backup': 'Take the backup snapshot before the instance is stopped',
+    'stop': "Check that this run's stop of the host's instance was accepted",
+    'rollback': 'Roll the system disk back and wait until it is done',
+    'start': "Check that this host's instance is RUNNING",
+}
+# A fleet guard that could not read the fleet, rather than one that found it down.
+GUARD_READ_STEP = 'Read the state of every instance of the fleet'
+
+
+def rollback_outcome(results, instance_id):
+    """What the batch's lighthouse_snapshot_apply run (the ``results`` of its loop over batch_calls()) did for one instance.
+
+    ``{'ok', 'message', 'entry', 'error'}``: ``entry`` is the instance's entry of the module's ``instances`` (null when the
+    run failed before it had one); ``error`` the journal's error when not ok, naming the step as the role does.
     """
-    outcome = {'ok': False, 'message': None, 'result': None, 'request_id': None, 'foreign': False}
+    result = next((item for item in results or [] if instance_id in (item.get('item') or {}).get('instance_ids', [])), None)
+    if result is None:
+        message = 'no rollback was run for instance %s' % instance_id
+        return {'ok': False, 'message': message, 'entry': None, 'touched': False, 'elapsed': None,
+                'error': failure(BATCH_CHECK_TASK, {'msg': message})}
+    outcome = {'ok': False, 'message': result.get('msg'), 'entry': None, 'touched': False, 'elapsed': result.get('elapsed'),
+               'error': failure(BATCH_CHECK_TASK, result)}
+    entry = next((item for item in result.get('instances') or [] if item.get('instance_id') == instance_id), None)
+    if entry is None:  # the module failed before it took up the instances, on its options or credentials
+        return outcome
+    # Whether the run took the instance down, or went on with it stopped: from then on a failure starts it again.
+    touched = not entry['failed'] or entry['step'] in ('rollback', 'start') or (entry['step'] == 'stop' and entry['error_code'] != OPERATION_CHANGED)
+    outcome.update(entry=entry, touched=touched)
+    if not entry['failed']:
+        return dict(outcome, ok=True, message=None, error=None)
+    step = GUARD_READ_STEP if entry['step'] == 'fleet guard' and entry['error_code'] != FLEET_UNAVAILABLE else BATCH_STEPS[entry['step']]
+    return dict(outcome, message=entry['msg'], error={'step': step, 'message': entry['msg'], 'error_code': entry['error_code'],
+                                                      'request_id': entry['request_id'] if entry['step'] == 'rollback' else None})
+
+
+def batch_outcome(results, instance_id, latest_request_id):
+    """What the batch's reads (the ``results`` of a loop of lighthouse_instance_info over batch_calls()) show of one instance.
+
+    ``{'ok', 'message', 'foreign'}``: ok when the read that named the instance succeeded and its latest operation is still
+    `latest_request_id`; ``message`` says why not; ``foreign`` is true when another client, not this run, has worked on the
+    instance since.
+    """
+    outcome = {'ok': False, 'message': None, 'foreign': False}
     result = next((item for item in results or [] if instance_id in (item.get('item') or {}).get('instance_ids', [])), None)
     if result is None:
         return dict(outcome, message='no call was made for instance %s' % instance_id)
-    result = dict((key, value) for key, value in result.items() if key != 'item')
-    outcome.update(result=result, request_id=(result.get('instance_request_ids') or {}).get(instance_id))
     shown = [item for item in result.get('instances') or [] if item.get('instance_id') == instance_id]
-    if 'instances' not in result:  # the module failed: the task does not fail the batch (failed_when), each host does
+    if 'instances' not in result:  # the read failed: the task does not fail the batch (failed_when), each host does
         return dict(outcome, message=result.get('msg') or 'the call for instance %s failed' % instance_id)
     if not shown:
         return dict(outcome, message='instance %s is not in the answer' % instance_id)
-    if sent and not outcome['request_id']:
-        return dict(outcome, foreign=True, message=(
-            'this run did not stop instance %s: it was already %s (its latest operation: %s), so another run or someone '
-            'else is working on it, and this run leaves it as it is') % (instance_id, shown[0].get('instance_state'), operation_summary(shown[0])))
-    if latest_request_id and shown[0].get('latest_operation_request_id') != latest_request_id:
+    if shown[0].get('latest_operation_request_id') != latest_request_id:
         return dict(outcome, foreign=True, message=(
             'the latest operation of instance %s is now %s, not this run\'s (request %s): another run or someone else has '
             'worked on it since, so this run cannot vouch for its disk') % (instance_id, operation_summary(shown[0]), latest_request_id))
-    if state and shown[0].get('instance_state') != state:
-        return dict(outcome, message='instance %s is %s, not %s' % (instance_id, shown[0].get('instance_state'), state))
     return dict(outcome, ok=True)
 
 
@@ -457,8 +486,13 @@ def plan(decision, instance, snapshot, options):
     return steps
 
 
-def failure(task_name, result):
-    """The journal's ``error`` for a failure caught by the role's rescue: the step, the message, code and request id."""
+def failure(task_name, result, batch=None):
+    """The journal's ``error`` for a failure caught by the role's rescue: the step, the message, code and request id.
+
+    ``batch``: the host's rollback_outcome(), which tells the error when the failed task is the check of the batch's run.
+    """
+    if task_name == BATCH_CHECK_TASK and batch:
+        return batch['error']
     result = result or {}
     message = result.get('msg') or 'failed'
     failed_items = [item for item in result.get('results') or [] if isinstance(item, dict) and item.get('failed')]
@@ -471,17 +505,20 @@ def failure(task_name, result):
     return {'step': task_name, 'message': message, 'error_code': result.get('error_code'), 'request_id': result.get('request_id')}
 
 
-def came_back_on(decision, apply_result, snapshot_id):
-    """Which disk a host restarted after a failure runs on: the snapshot's, its previous one, or unknown."""
+def came_back_on(decision, entry, snapshot_id):
+    """Which disk a host restarted after a failure runs on: the snapshot's, its previous one, or unknown.
+
+    ``entry``: the host's entry of the batch's lighthouse_snapshot_apply run (see rollback_outcome()), null when there was none.
+    """
     if decision and decision.get('resume') in (RESUME_START, RESUME_DONE):
         return 'snapshot %s (rolled back)' % snapshot_id
-    if not apply_result:
+    if not entry or entry.get('step') in ('pre-flight', 'fleet guard', 'backup', 'stop'):
         return 'its previous disk (not rolled back)'
-    if not apply_result.get('failed'):
+    if entry.get('rolled_back'):
         return 'snapshot %s (rolled back)' % snapshot_id
-    if not apply_result.get('changed'):
+    if not entry.get('rollback_sent'):
         return 'its previous disk (the rollback was not accepted)'
-    if apply_result.get('error_code') == 'OperationFailed':
+    if entry.get('error_code') == 'OperationFailed':
         return 'its previous disk (the rollback failed)'
     return 'unknown: the rollback may have been applied'
 
@@ -492,14 +529,15 @@ def journal_entry(facts):
     snapshot = preflight.get('snapshot') or {}
     decision = facts.get('decision') or {}
     error = facts.get('error')
-    steps = {name: facts.get(name) or {} for name in ('stop', 'apply', 'start')}
+    batch = facts.get('batch') or {}
+    entry = batch.get('entry') or {}
     if error:
         outcome = 'failed'
     elif facts.get('check_mode'):
         outcome = 'planned'
     elif decision.get('resume') == RESUME_DONE:
         outcome = 'skipped'
-    elif not facts.get('start'):
+    elif not batch:
         # The run's tags selected the checks only (snapshot_rollback_check): nothing was changed.
         outcome = 'checked'
     elif decision.get('resume') == RESUME_START:
@@ -514,16 +552,15 @@ def journal_entry(facts):
         'instance_id': facts['instance_id'],
         'snapshot_id': snapshot.get('snapshot_id') or facts.get('snapshot_id'),
         'snapshot_name': snapshot.get('snapshot_name') or facts.get('snapshot_name'),
-        'backup_snapshot_id': ((facts.get('backup') or {}).get('snapshot') or {}).get('snapshot_id'),
+        'backup_snapshot_id': entry.get('backup_snapshot_id'),
         'outcome': outcome,
         'resume': decision.get('resume'),
         'reason': decision.get('reason'),
         'plan': facts.get('plan') or [],
-        'request_ids': {'stop': steps['stop'].get('request_ids') or [],
-                        'rollback': steps['apply'].get('request_id') or decision.get('rollback_request_id'),
-                        'start': steps['start'].get('request_ids') or []},
-        'seconds': {'preflight': preflight.get('elapsed'), 'stop': steps['stop'].get('elapsed'), 'rollback': steps['apply'].get('elapsed'),
-                    'start': steps['start'].get('elapsed'),
+        'request_ids': {'stop': [entry['stop_request_id']] if entry.get('stop_request_id') else [],
+                        'rollback': entry.get('request_id') or decision.get('rollback_request_id'),
+                        'start': [entry['start_request_id']] if entry.get('start_request_id') else []},
+        'seconds': {'preflight': preflight.get('elapsed'), 'batch': batch.get('elapsed'),
                     'verify': round(now - float(verify_started), 3) if verify_started else None,
                     'total': round(now - started, 3)},
         'started': facts['started_iso'],
@@ -583,10 +620,9 @@ class FilterModule:
             'snapshot_rollback_batch_problem': batch_problem,
             'snapshot_rollback_checked_serial': checked_serial,
             'snapshot_rollback_order_problem': order_problem,
-            'snapshot_rollback_conflicts': conflicts,
             'snapshot_rollback_batch_calls': batch_calls,
             'snapshot_rollback_batch_outcome': batch_outcome,
-            'snapshot_rollback_describe_conflicts': describe_conflicts,
+            'snapshot_rollback_rollback_outcome': rollback_outcome,
             'snapshot_rollback_plan': plan,
             'snapshot_rollback_failure': failure,
             'snapshot_rollback_came_back_on': came_back_on,

@@ -32,8 +32,36 @@ options:
   instance_id:
     description:
       - The id of the instance whose system disk is rolled back, for example V(lhins-k31c771o).
+      - Exactly one of O(instance_id) and O(instances) is required.
     type: str
-    required: true
+  instances:
+    description:
+      - Roll back several instances in one task, a batch (see the notes on batches). Each entry names one instance.
+      - Exactly one of O(instance_id) and O(instances) is required.
+    type: list
+    elements: dict
+    version_added: 0.2.0
+    suboptions:
+      instance_id:
+        description: The id of the instance.
+        type: str
+        required: true
+      snapshot_id:
+        description:
+          - The snapshot to roll this instance back to. Without it, the task's O(snapshot_name) or O(created_before) chooses
+            it among the instance's own snapshots.
+        type: str
+      after_request_id:
+        description:
+          - Roll this instance back only while its latest operation is the one this RequestId started, as O(after_request_id)
+            does for one instance. An instance the task stops itself follows its own stop instead.
+        type: str
+      rollback:
+        description:
+          - With V(false), the instance is not rolled back, only started with the others (O(start)), for example one whose
+            rollback an earlier run finished.
+        type: bool
+        default: true
   snapshot_id:
     description:
       - The id of the snapshot to roll back to, for example V(lhsnap-nv6aqcv6).
@@ -122,7 +150,73 @@ options:
       - If not set, any operation may come before the rollback.
     type: str
     version_added: 0.2.0
+  stop:
+    description:
+      - Stop the instances that are V(RUNNING) before rolling them back, with one StopInstances call for the batch
+        (O(stop_type)), instead of letting the API force-stop each one (O(force)). Makes the task a batch.
+      - An instance is rolled back only after the stop this task sent for it; one that another client stopped meanwhile is
+        left alone and fails with C(OperationChanged).
+    type: bool
+    default: false
+    version_added: 0.2.0
+  stop_type:
+    description: How O(stop) shuts the instances down, as in M(tencentcloud.lighthouse.lighthouse_instance_power).
+    type: str
+    choices: [SOFT, HARD, SOFT_FIRST]
+    default: SOFT_FIRST
+    version_added: 0.2.0
+  start:
+    description:
+      - Once the rollbacks have finished, start the batch's instances with one StartInstances call and wait until they are
+        V(RUNNING). Needs O(wait=true). Makes the task a batch.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  restart_on_failure:
+    description:
+      - In a batch, start again each instance whose stop, rollback or start failed once the task had begun to take it down
+        (after the fleet guard and the backup), unless another client is working on it (C(OperationChanged)). Its entry of
+        RV(instances) says so in C(restarted).
+    type: bool
+    default: true
+    version_added: 0.2.0
+  max_unavailable:
+    description:
+      - A disruption budget, which makes the task a batch. At most this many instances of the fleet may be down (not
+        V(RUNNING)) at once, the task's own instances counting as one. The fleet is O(fleet) and the instances carrying
+        O(fleet_tags).
+      - Checked before the first stop, and again once the stop has been accepted, so that two tasks that looked at the same
+        moment never both go on. A refusal fails the instances with C(FleetUnavailable), naming those down, and starts again
+        what the task stopped.
+    type: int
+    version_added: 0.2.0
+  fleet:
+    description: The instances the disruption budget watches, each with its region (default O(region)) and a name for messages.
+    type: list
+    elements: dict
+    version_added: 0.2.0
+    suboptions:
+      instance_id:
+        description: The instance id.
+        type: str
+        required: true
+      region:
+        description: Its region, when not the task's.
+        type: str
+      name:
+        description: How messages name it, for example its inventory host name.
+        type: str
+  fleet_tags:
+    description: With O(max_unavailable), the instances carrying all of these tags (in the regions of O(fleet) and the task's) are part of the fleet too.
+    type: dict
+    version_added: 0.2.0
 notes:
+  - B(Batches.) With O(instances), O(stop), O(start) or O(max_unavailable) the task runs as a batch, in this order, each step for
+    the instances still going. The pre-flight checks of each instance; the fleet guard; the backups (taken while the instances
+    still run, so a used-up quota stops the batch before any stop; a snapshot already named O(backup_name) on the disk is used
+    again); one stop; the fleet guard again; the rollbacks, sent one after another and then awaited; one start; and the start
+    again of what failed (O(restart_on_failure)). An instance that fails a step is left out of the later ones while the others
+    go on; the task then fails, naming each instance with its step, and RV(instances) holds every instance's outcome.
   - B(When there is nothing to do.) The instance counts as already being on the snapshot, and the task reports
     C(changed=false) without sending any request, exactly when the instance is V(STOPPED), the snapshot's latest
     operation is a successful rollback (C(RollbackInstanceSnapshot), C(SUCCESS)), and the instance's
@@ -193,6 +287,21 @@ EXAMPLES = r"""
   diff: true
   register: preview
 
+- name: Stop, roll back and start two instances as one batch, while at most one instance of the fleet is down
+  tencentcloud.lighthouse.lighthouse_snapshot_apply:
+    instances:
+      - instance_id: lhins-k31c771o
+        snapshot_id: lhsnap-nv6aqcv6
+      - instance_id: lhins-3mbvvzu2
+        snapshot_id: lhsnap-8e0t6ahk
+    stop: true
+    start: true
+    max_unavailable: 1
+    fleet:
+      - instance_id: lhins-5b0tdaqh
+        name: web-3
+  register: batch
+
 - name: Roll back to the newest nightly snapshot taken before the 14:00 (UTC+8) deploy
   tencentcloud.lighthouse.lighthouse_snapshot_apply:
     instance_id: lhins-k31c771o
@@ -206,7 +315,7 @@ instance:
   description:
     - The instance after the task (in check mode, and when nothing was to do, as it is now), with every field
       DescribeInstances returns, keys in snake_case.
-  returned: success
+  returned: success, for one O(instance_id) (not a batch)
   type: dict
   sample:
     instance_id: lhins-k31c771o
@@ -256,7 +365,7 @@ instance:
 snapshot:
   description:
     - The snapshot rolled back to, after the task, with every field DescribeSnapshots returns, keys in snake_case.
-  returned: success
+  returned: success, for one O(instance_id) (not a batch)
   type: dict
   sample:
     snapshot_id: lhsnap-nv6aqcv6
@@ -310,7 +419,7 @@ request_id:
     - The RequestId of the ApplyInstanceSnapshot call; V(null) when no rollback was requested (nothing to do,
       or check mode).
     - On failure, the RequestId of the failed call, or of the rollback that failed or timed out.
-  returned: always
+  returned: for one O(instance_id) (not a batch)
   type: str
   sample: 96aee6e3-172c-4f0f-be7c-fc46b9865763
 deleted_backup_ids:
@@ -332,7 +441,7 @@ backup_snapshot_id:
     - The id of the V(NORMAL) snapshot taken with O(backup=true) before the rollback; roll back to it to undo.
     - V(null) without O(backup), when no rollback was needed, and in check mode.
     - A task that fails after the backup was requested returns it too, so the snapshot is never lost track of.
-  returned: success
+  returned: success, for one O(instance_id) (not a batch)
   type: str
   sample: lhsnap-3mbvvzu2
 diff:
@@ -357,6 +466,82 @@ diff:
       instance_state: STOPPED
       snapshot_id: lhsnap-nv6aqcv6
       latest_operation: ApplyInstanceSnapshot SUCCESS (request 96aee6e3-172c-4f0f-be7c-fc46b9865763)
+instances:
+  description:
+    - In a batch, each instance's outcome, in the order of O(instances), also when the task fails.
+  returned: in a batch
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    instance_id:
+      description: The instance id.
+      type: str
+      returned: always
+      sample: lhins-k31c771o
+    snapshot_id:
+      description: The snapshot it is rolled back to (chosen by the pre-flight), or V(null).
+      type: str
+      returned: always
+      sample: lhsnap-nv6aqcv6
+    changed:
+      description: Whether the task stopped, rolled back or started this instance (in check mode, whether it would).
+      type: bool
+      returned: always
+    failed:
+      description: Whether this instance failed a step.
+      type: bool
+      returned: always
+    step:
+      description: The step it failed at, V(pre-flight), V(fleet guard), V(backup), V(stop), V(rollback) or V(start); V(null) when it did not fail.
+      type: str
+      returned: always
+    msg:
+      description: Why it failed, or V(null).
+      type: str
+      returned: always
+    error_code:
+      description: The error code of its failure, or V(null).
+      type: str
+      returned: always
+    backup_snapshot_id:
+      description: Its backup with O(backup), or V(null).
+      type: str
+      returned: always
+    stop_request_id:
+      description: The RequestId of the stop this task sent for it, or V(null).
+      type: str
+      returned: always
+    request_id:
+      description: The RequestId of its rollback, or V(null).
+      type: str
+      returned: always
+    rollback_sent:
+      description:
+        - Whether its rollback was sent, accepted or with its answer lost (so it may have been made); V(false) when it was not
+          needed or refused.
+      type: bool
+      returned: always
+    rolled_back:
+      description: Whether its rollback finished successfully in this task.
+      type: bool
+      returned: always
+    start_request_id:
+      description: The RequestId of the start this task sent for it, or V(null).
+      type: str
+      returned: always
+    restarted:
+      description: Whether it was started again after a failure (O(restart_on_failure)).
+      type: bool
+      returned: always
+    instance:
+      description: The instance as it is at the end of the task, as in RV(instance).
+      type: dict
+      returned: always
+    snapshot:
+      description: The snapshot as the pre-flight saw it, or V(null).
+      type: dict
+      returned: always
 elapsed:
   description: Seconds the task took.
   returned: always
@@ -815,7 +1000,7 @@ def new_outcome(entry):
     """An instance's entry of RV(instances), before anything is done."""
     return {'instance_id': entry['instance_id'], 'snapshot_id': entry['snapshot_id'], 'changed': False, 'failed': False, 'step': None,
             'msg': None, 'error_code': None, 'backup_snapshot_id': None, 'stop_request_id': None, 'request_id': None,
-            'rolled_back': False, 'start_request_id': None, 'restarted': False, 'instance': None, 'snapshot': None}
+            'rollback_sent': False, 'rolled_back': False, 'start_request_id': None, 'restarted': False, 'instance': None, 'snapshot': None}
 
 
 def fleet_unavailable(module, batch_ids):
@@ -908,8 +1093,14 @@ def roll_back_batch(module):
         entry_after = next(entry['after_request_id'] for entry in entries if entry['instance_id'] == instance_id)
         instance_params = dict(params, instance_id=instance_id, snapshot_id=outcome['snapshot_id'], backup=False,
                                after_request_id=stopped.get(instance_id) or entry_after)
-        with failing_at('rollback', [outcome]):
-            send_rollback(module, instance_params, preflight_probe(client, instance_params), None, outcome)
+        # Whether this instance's rollback was sent: settle_and_send sets changed once a request is accepted or may have been.
+        changed_before = module.result.pop('changed', False)
+        try:
+            with failing_at('rollback', [outcome]):
+                send_rollback(module, instance_params, preflight_probe(client, instance_params), None, outcome)
+        finally:
+            outcome['rollback_sent'] = module.result.get('changed', False)
+            module.result['changed'] = changed_before or outcome['rollback_sent']
     for outcome in going(to_roll):
         if outcome['request_id'] and module.waits:
             with failing_at('rollback', [outcome]):
@@ -934,11 +1125,11 @@ def back_up(module, outcomes):
     sent = {}
     for outcome in outcomes:
         name = params['backup_name'] or backup_name(params, {'snapshot_id': outcome['snapshot_id']})
+        tags = dict(params['backup_tags'] or {}, **{BACKUP_TAG: outcome['instance_id']})
         with failing_at('backup', [outcome]):
-            view, sent[outcome['instance_id']] = send_named_snapshot(module, outcome['instance_id'], name,
-                                                                     dict(params['backup_tags'] or {}, **{BACKUP_TAG: outcome['instance_id']}))
-            made = sent[outcome['instance_id']] or {'snapshot_id': view['existing'][0]['snapshot_id'],
-                                                     'request_id': view['existing'][0].get('latest_operation_request_id')}
+            view, made = send_named_snapshot(module, outcome['instance_id'], name, tags)
+            if not made:
+                made = {'snapshot_id': view['existing'][0]['snapshot_id'], 'request_id': view['existing'][0].get('latest_operation_request_id')}
             outcome['backup_snapshot_id'] = made['snapshot_id']
             sent[outcome['instance_id']] = made
     for outcome in outcomes:
@@ -988,7 +1179,8 @@ def batch_result(module, outcomes, views):
         else:
             outcome['changed'] = bool(outcome['stop_request_id'] or outcome['request_id'] or outcome['start_request_id'] or outcome['restarted'])
             after[outcome['instance_id']] = {'instance_state': instance.get('instance_state'), 'latest_operation': operation_summary(instance)}
-    module.result.update(diff={'before': before, 'after': after}, changed=any(outcome['changed'] for outcome in outcomes) or module.result.get('changed', False))
+    changed = any(outcome['changed'] for outcome in outcomes) or module.result.get('changed', False)
+    module.result.update(diff={'before': before, 'after': after}, changed=changed)
     failed = [outcome for outcome in outcomes if outcome['failed']]
     if failed:
         raise LighthouseError(failed[0]['error_code'], '%d of %d instance(s) failed: %s' % (len(failed), len(outcomes), '; '.join(

@@ -533,80 +533,6 @@ def test_scope_keeps_the_hosts_order_and_skips_hosts_without_an_id():
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# conflicts, describe_conflicts
-
-MEMBERS = [{'host': 'web-1', 'instance_id': 'lhins-1', 'region': ''}, {'host': 'web-2', 'instance_id': 'lhins-2', 'region': ''},
-           {'host': 'web-3', 'instance_id': 'lhins-3', 'region': ''}]
-
-
-def described(instance_id, state, name=None):
-    return {'instance_id': instance_id, 'instance_state': state, 'instance_name': name or 'name-of-' + instance_id}
-
-
-CONFLICTS = [
-    ('all-running', [described('lhins-1', 'RUNNING'), described('lhins-2', 'RUNNING')], 1, []),
-    ('own-instance-down-ignored', [described('lhins-1', 'STOPPING'), described('lhins-2', 'RUNNING')], 1, []),
-    ('another-down', [described('lhins-1', 'STOPPED'), described('lhins-2', 'STOPPED')], 1,
-     [{'instance_id': 'lhins-2', 'host': 'web-2', 'state': 'STOPPED'}]),
-    ('another-down-counted-once', [described('lhins-2', 'STOPPED'), described('lhins-3', 'RUNNING'), described('lhins-2', 'STOPPED')], 2,
-     []),
-    ('duplicates-listed-once', [described('lhins-2', 'STOPPED'), described('lhins-2', 'STOPPED')], 1,
-     [{'instance_id': 'lhins-2', 'host': 'web-2', 'state': 'STOPPED'}]),
-    ('one-down-allowed-with-2', [described('lhins-2', 'STOPPED'), described('lhins-3', 'RUNNING')], 2, []),
-    ('two-down-too-many-for-2', [described('lhins-2', 'STOPPED'), described('lhins-3', 'STARTING')], 2,
-     [{'instance_id': 'lhins-2', 'host': 'web-2', 'state': 'STOPPED'}, {'instance_id': 'lhins-3', 'host': 'web-3', 'state': 'STARTING'}]),
-    ('max-as-string', [described('lhins-2', 'STOPPED'), described('lhins-3', 'STARTING')], '3', []),
-    ('tagged-outside-the-scope-named-by-instance-name', [described('lhins-9', 'STOPPED', 'db-9')], 1,
-     [{'instance_id': 'lhins-9', 'host': 'db-9', 'state': 'STOPPED'}]),
-    ('no-state', [{'instance_id': 'lhins-2'}], 1, [{'instance_id': 'lhins-2', 'host': 'web-2', 'state': None}]),
-    ('nothing-described', [], 1, []),
-]
-
-
-@pytest.mark.parametrize('instances, max_unavailable, expected', [case[1:] for case in CONFLICTS], ids=[case[0] for case in CONFLICTS])
-def test_conflicts(instances, max_unavailable, expected):
-    assert sr.conflicts(instances, ['lhins-1'], max_unavailable, MEMBERS) == expected
-
-
-def test_conflicts_with_max_unavailable_1_and_no_other_down_is_empty():
-    assert sr.conflicts([described('lhins-1', 'STOPPED')], ['lhins-1'], 1, MEMBERS) == []
-
-
-def test_conflicts_count_the_batch_as_one():
-    batch_down = [described('lhins-1', 'STOPPED'), described('lhins-2', 'STOPPING'), described('lhins-3', 'RUNNING')]
-    assert sr.conflicts(batch_down, ['lhins-1', 'lhins-2'], 1, MEMBERS) == []
-    other_down = batch_down + [described('lhins-9', 'STOPPED', 'db-9')]
-    assert sr.conflicts(other_down, ['lhins-1', 'lhins-2'], 1, MEMBERS) == [{'instance_id': 'lhins-9', 'host': 'db-9', 'state': 'STOPPED'}]
-    assert sr.conflicts(other_down, ['lhins-1', 'lhins-2'], 2, MEMBERS) == []
-    # An instance of the batch whose id merely contains another's is no member of it.
-    assert sr.conflicts([described('lhins-12', 'STOPPED')], ['lhins-1'], 1, MEMBERS) == [
-        {'instance_id': 'lhins-12', 'host': 'name-of-lhins-12', 'state': 'STOPPED'}]
-
-
-def test_describe_conflicts_names_host_id_state_and_the_limit():
-    message = sr.describe_conflicts([{'host': 'web-2', 'instance_id': 'lhins-2', 'state': 'STOPPED'}], 1)
-    assert message.startswith('Other instances of the fleet are down: web-2 (lhins-2) is STOPPED.')
-    assert 'At most 1 instance(s) of the fleet may be down at once, this batch counting as one (snapshot_rollback_max_unavailable)' in message
-    assert 'so this host is not stopped' in message
-
-
-def test_describe_conflicts_names_every_instance():
-    found = [{'host': 'web-2', 'instance_id': 'lhins-2', 'state': 'STOPPED'}, {'host': 'db-9', 'instance_id': 'lhins-9', 'state': 'STOPPING'}]
-    message = sr.describe_conflicts(found, 2)
-    assert 'web-2 (lhins-2) is STOPPED, db-9 (lhins-9) is STOPPING.' in message
-    assert 'At most 2 instance(s)' in message
-
-
-@pytest.mark.parametrize('found', [
-    [{'host': 'web-2', 'instance_id': 'lhins-2', 'state': 'STOPPED'}],
-    [{'host': 'web-2', 'instance_id': 'lhins-2', 'state': 'STOPPED'}, {'host': 'db-9', 'instance_id': 'lhins-9', 'state': 'STOPPING'}],
-], ids=['one', 'two'])
-def test_describe_conflicts_states_each_state_once(found):
-    message = sr.describe_conflicts(found, 1)
-    assert not re.search(r'\bis [A-Z_]+ (is|are) not RUNNING', message), message
-
-
-# ---------------------------------------------------------------------------------------------------------------------
 # batch_sizes, batch_problem
 
 @pytest.mark.parametrize('serial, hosts, expected', [
@@ -740,26 +666,26 @@ def test_failure(result, expected):
 # came_back_on
 
 ON_SNAPSHOT = 'snapshot %s (rolled back)' % SNAPSHOT_ID
-FAILED_APPLY = {'failed': True, 'changed': True, 'request_id': 'req-9', 'error_code': 'OperationFailed',
-                'msg': 'Failed to roll back: the rollback failed: snapshot lhsnap-aaaaaaaa: latest_operation_state=FAILED'}
+NOT_ROLLED_BACK = 'its previous disk (not rolled back)'
+ROLLBACK_FAILED = {'failed': True, 'step': 'rollback', 'rollback_sent': True, 'request_id': 'req-9', 'error_code': 'OperationFailed',
+                   'rolled_back': False}
 CAME_BACK = [
-    ('resume-start', START, FAILED_APPLY, ON_SNAPSHOT),
+    ('resume-start', START, ROLLBACK_FAILED, ON_SNAPSHOT),
     ('resume-done', DONE, None, ON_SNAPSHOT),
-    ('no-apply', FULL, None, 'its previous disk (not rolled back)'),
-    ('empty-apply', FULL, {}, 'its previous disk (not rolled back)'),
-    ('no-decision-no-apply', None, None, 'its previous disk (not rolled back)'),
-    ('empty-decision-no-apply', {}, None, 'its previous disk (not rolled back)'),
-    ('apply-succeeded', FULL, {'changed': True, 'request_id': 'req-9'}, ON_SNAPSHOT),
-    ('apply-succeeded-no-decision', None, {'changed': True, 'failed': False}, ON_SNAPSHOT),
-    ('apply-operation-failed', FULL, FAILED_APPLY, 'its previous disk (the rollback failed)'),
-    ('apply-failed-word-without-request', FULL, dict(FAILED_APPLY, request_id=None, changed=False),
+    ('no-entry', FULL, None, NOT_ROLLED_BACK),
+    ('empty-entry', FULL, {}, NOT_ROLLED_BACK),
+    ('no-decision-no-entry', None, None, NOT_ROLLED_BACK),
+    ('empty-decision-no-entry', {}, None, NOT_ROLLED_BACK),
+    ('failed-at-the-fleet-guard', FULL, {'failed': True, 'step': 'fleet guard'}, NOT_ROLLED_BACK),
+    ('failed-at-the-backup', FULL, {'failed': True, 'step': 'backup'}, NOT_ROLLED_BACK),
+    ('failed-at-the-stop', FULL, {'failed': True, 'step': 'stop'}, NOT_ROLLED_BACK),
+    ('rolled-back', FULL, {'failed': False, 'rolled_back': True, 'rollback_sent': True, 'request_id': 'req-9'}, ON_SNAPSHOT),
+    ('rolled-back-then-the-start-failed', None, {'failed': True, 'step': 'start', 'rolled_back': True, 'rollback_sent': True}, ON_SNAPSHOT),
+    ('rollback-failed', FULL, ROLLBACK_FAILED, 'its previous disk (the rollback failed)'),
+    ('rollback-refused', FULL, {'failed': True, 'step': 'rollback', 'rollback_sent': False, 'error_code': 'OperationChanged'},
      'its previous disk (the rollback was not accepted)'),
-    ('apply-refused', FULL, {'failed': True, 'changed': False, 'request_id': 'req-9', 'msg': 'Failed to roll back: denied'},
-     'its previous disk (the rollback was not accepted)'),
-    ('apply-refused-no-request', FULL, {'failed': True, 'msg': 'quota'}, 'its previous disk (the rollback was not accepted)'),
-    ('apply-timed-out', FULL, {'failed': True, 'changed': True, 'request_id': 'req-9', 'msg': 'timed out after 1200s waiting'},
-     'unknown: the rollback may have been applied'),
-    ('apply-failed-after-sending-no-request', FULL, {'failed': True, 'changed': True, 'msg': 'connection reset'},
+    ('rollback-timed-out', FULL, dict(ROLLBACK_FAILED, error_code='WaitTimeout'), 'unknown: the rollback may have been applied'),
+    ('rollback-answer-lost', FULL, dict(ROLLBACK_FAILED, request_id=None, error_code='ClientNetworkError'),
      'unknown: the rollback may have been applied'),
 ]
 
@@ -780,10 +706,8 @@ def facts(**changes):
         'check_mode': False,
         'preflight': {'changed': False, 'elapsed': 0.4, 'instance': running(), 'snapshot': rolled_back_snapshot()},
         'decision': FULL, 'plan': ['stop it (SOFT_FIRST)', 'start it'],
-        'stop': {'changed': True, 'request_ids': ['req-stop'], 'elapsed': 21.3},
-        'backup': {'changed': True, 'snapshot': {'snapshot_id': 'lhsnap-backup'}, 'request_id': 'req-backup'},
-        'apply': {'changed': True, 'request_id': 'req-apply', 'elapsed': 64.0, 'backup_snapshot_id': None},
-        'start': {'changed': True, 'request_ids': ['req-start'], 'elapsed': 18.9},
+        'batch': {'ok': True, 'elapsed': 104.2, 'entry': {'backup_snapshot_id': 'lhsnap-backup', 'stop_request_id': 'req-stop',
+                                                          'request_id': 'req-apply', 'start_request_id': 'req-start'}},
         'verify_started': '1717236987.5', 'started': '1717236900.0', 'started_iso': '2024-06-01T10:15:00Z',
         'now': 1717237018.25, 'now_iso': '2024-06-01T10:16:58Z', 'restarted': None, 'came_back_on': None, 'error': None,
     }
@@ -797,7 +721,7 @@ def test_journal_entry_of_a_full_rollback():
         'backup_snapshot_id': 'lhsnap-backup', 'outcome': 'rolled_back', 'resume': 'full', 'reason': FULL['reason'],
         'plan': ['stop it (SOFT_FIRST)', 'start it'],
         'request_ids': {'stop': ['req-stop'], 'rollback': 'req-apply', 'start': ['req-start']},
-        'seconds': {'preflight': 0.4, 'stop': 21.3, 'rollback': 64.0, 'start': 18.9, 'verify': 30.75, 'total': 118.25},
+        'seconds': {'preflight': 0.4, 'batch': 104.2, 'verify': 30.75, 'total': 118.25},
         'started': '2024-06-01T10:15:00Z', 'finished': '2024-06-01T10:16:58Z', 'restarted': None, 'came_back_on': None, 'error': None,
     }
 
@@ -814,8 +738,8 @@ OUTCOMES = [
     ('done', dict(decision=DONE), 'skipped'),
     ('start', dict(decision=START), 'resumed'),
     ('full', dict(decision=FULL), 'rolled_back'),
-    ('full-checks-only', dict(decision=FULL, start=None, apply=None, stop=None), 'checked'),
-    ('start-checks-only', dict(decision=START, start=None), 'checked'),
+    ('full-checks-only', dict(decision=FULL, batch=None), 'checked'),
+    ('start-checks-only', dict(decision=START, batch=None), 'checked'),
 ]
 
 
@@ -840,34 +764,32 @@ def test_journal_entry_seconds(now, started, verify_started, verify, total):
 
 
 def test_journal_entry_of_a_resumed_host_takes_the_rollback_request_from_the_decision():
-    skipped_step = {'changed': False, 'skipped': True, 'skip_reason': 'Conditional result was False'}
-    entry = sr.journal_entry(facts(decision=START, backup=skipped_step, stop=skipped_step, apply=skipped_step, start={'changed': False, 'request_ids': []},
-                                   verify_started=None))
+    entry = sr.journal_entry(facts(decision=START, batch={'ok': True, 'elapsed': 3.5, 'entry': {'start_request_id': None}}, verify_started=None))
     assert entry['request_ids'] == {'stop': [], 'rollback': ROLLBACK_REQUEST, 'start': []}
-    assert entry['seconds'] == {'preflight': 0.4, 'stop': None, 'rollback': None, 'start': None, 'verify': None, 'total': 118.25}
+    assert entry['seconds'] == {'preflight': 0.4, 'batch': 3.5, 'verify': None, 'total': 118.25}
     assert entry['backup_snapshot_id'] is None
 
 
-@pytest.mark.parametrize('apply_result, decision, expected', [
+@pytest.mark.parametrize('batch_entry, decision, expected', [
     (None, START, ROLLBACK_REQUEST),
     ({}, START, ROLLBACK_REQUEST),
     ({'request_id': None}, DONE, ROLLBACK_REQUEST),
     ({'request_id': 'req-apply'}, START, 'req-apply'),
     (None, FULL, None),
     (None, {}, None),
-], ids=['no-apply', 'empty-apply', 'apply-without-request', 'apply-wins', 'full-without-apply', 'no-decision'])
-def test_journal_entry_rollback_request_falls_back_to_the_decision(apply_result, decision, expected):
-    assert sr.journal_entry(facts(apply=apply_result, decision=decision))['request_ids']['rollback'] == expected
+], ids=['no-entry', 'empty-entry', 'entry-without-request', 'entry-wins', 'full-without-entry', 'no-decision'])
+def test_journal_entry_rollback_request_falls_back_to_the_decision(batch_entry, decision, expected):
+    assert sr.journal_entry(facts(batch={'entry': batch_entry}, decision=decision))['request_ids']['rollback'] == expected
 
 
 def test_journal_entry_of_a_failed_pre_flight():
-    entry = sr.journal_entry(facts(preflight=None, decision={}, plan=None, backup=None, stop=None, apply=None, start=None, verify_started=None,
+    entry = sr.journal_entry(facts(preflight=None, decision={}, plan=None, batch=None, verify_started=None,
                                    snapshot_id=None, snapshot_name='baseline', error=ERROR))
     assert {key: entry[key] for key in ('snapshot_id', 'snapshot_name', 'backup_snapshot_id', 'outcome', 'resume', 'reason', 'plan')} == {
         'snapshot_id': None, 'snapshot_name': 'baseline', 'backup_snapshot_id': None, 'outcome': 'failed', 'resume': None, 'reason': None,
         'plan': []}
     assert entry['request_ids'] == {'stop': [], 'rollback': None, 'start': []}
-    assert entry['seconds'] == {'preflight': None, 'stop': None, 'rollback': None, 'start': None, 'verify': None, 'total': 118.25}
+    assert entry['seconds'] == {'preflight': None, 'batch': None, 'verify': None, 'total': 118.25}
 
 
 @pytest.mark.parametrize('preflight, given_id, given_name, expected', [
@@ -1010,77 +932,93 @@ def test_summary_table_is_aligned(hosts):
         assert line == host.ljust(width) + '  ' + status
 
 
-def batch_host(name, instance_id, region):
-    return {'inventory_hostname': name, '_snapshot_rollback_instance_id': instance_id, '_snapshot_rollback_region': region}
+def batch_host(name, instance_id, region, resume='full', state='RUNNING'):
+    return {'inventory_hostname': name, '_snapshot_rollback_instance_id': instance_id, '_snapshot_rollback_region': region,
+            '_snapshot_rollback_decision': {'resume': resume},
+            '_snapshot_rollback_preflight': {'instance': {'instance_state': state, 'latest_operation_request_id': 'req-of-' + instance_id},
+                                             'snapshot': {'snapshot_id': 'lhsnap-of-' + instance_id}}}
 
 
-def test_batch_calls_make_one_call_per_region_in_batch_order():
-    hosts = [batch_host('web-1', 'lhins-1', 'ap-guangzhou'), batch_host('web-2', 'lhins-2', ''),
-             batch_host('web-3', 'lhins-3', 'ap-guangzhou')]
-    assert sr.batch_calls(hosts) == [
-        {'region': 'ap-guangzhou', 'instance_ids': ['lhins-1', 'lhins-3'], 'hosts': ['web-1', 'web-3']},
-        {'region': '', 'instance_ids': ['lhins-2'], 'hosts': ['web-2']},
+def test_batch_calls_make_one_call_per_region_in_batch_order_with_the_fleet_less_the_batch():
+    hosts = [batch_host('web-1', 'lhins-1', 'ap-guangzhou'), batch_host('web-2', 'lhins-2', '', resume='start'),
+             batch_host('web-3', 'lhins-3', 'ap-guangzhou', state='STOPPED')]
+    fleet = [{'host': 'web-%d' % number, 'instance_id': 'lhins-%d' % number, 'region': region}
+             for number, region in ((1, 'ap-guangzhou'), (2, ''), (3, 'ap-guangzhou'), (4, 'ap-beijing'), (5, ''))]
+    others = [{'instance_id': 'lhins-4', 'region': 'ap-beijing', 'name': 'web-4'}, {'instance_id': 'lhins-5', 'region': None, 'name': 'web-5'}]
+    assert sr.batch_calls(hosts, fleet) == [
+        {'region': 'ap-guangzhou', 'instance_ids': ['lhins-1', 'lhins-3'], 'hosts': ['web-1', 'web-3'], 'fleet': others, 'instances': [
+            {'instance_id': 'lhins-1', 'rollback': True, 'snapshot_id': 'lhsnap-of-lhins-1', 'after_request_id': 'req-of-lhins-1'},
+            {'instance_id': 'lhins-3', 'rollback': True, 'snapshot_id': 'lhsnap-of-lhins-3', 'after_request_id': 'req-of-lhins-3'}]},
+        # A host whose disk is on the snapshot already is only started.
+        {'region': '', 'instance_ids': ['lhins-2'], 'hosts': ['web-2'], 'fleet': others, 'instances': [{'instance_id': 'lhins-2', 'rollback': False}]},
     ]
     assert sr.batch_calls([]) == []
 
 
-def power_result(instance_ids, states=None, **fields):
-    """One loop result of a batch power call: its item, and the instances it shows unless it failed."""
-    result = dict({'item': {'region': '', 'instance_ids': instance_ids, 'hosts': []}, 'changed': True, 'request_ids': ['req-1']}, **fields)
-    if states is not None:
-        result['instances'] = [{'instance_id': item, 'instance_state': state} for item, state in zip(instance_ids, states)]
+def apply_result(instance_ids, entries=None, **fields):
+    """One loop result of the batch's lighthouse_snapshot_apply run: its item, and each instance's entry unless it failed first."""
+    result = dict({'item': {'region': '', 'instance_ids': instance_ids, 'hosts': []}, 'changed': True, 'elapsed': 12.5}, **fields)
+    if entries is not None:
+        result['instances'] = [dict({'instance_id': item, 'failed': False, 'step': None, 'msg': None, 'error_code': None, 'request_id': None},
+                                    **entry) for item, entry in zip(instance_ids, entries)]
     return result
 
 
-def test_batch_outcome_finds_the_call_that_named_the_instance():
-    results = [power_result(['lhins-1'], ['STOPPED']), power_result(['lhins-2', 'lhins-3'], ['RUNNING', 'RUNNING'])]
-    outcome = sr.batch_outcome(results, 'lhins-3', 'RUNNING')
-    assert (outcome['ok'], outcome['message']) == (True, None)
-    assert outcome['result']['instances'][1]['instance_id'] == 'lhins-3'
-    assert 'item' not in outcome['result']  # the journal keeps the answer, not the batch's host variables
-    assert sr.batch_outcome(results, 'lhins-1')['ok'] is True  # any state when none is asked for
+def test_rollback_outcome_finds_the_instance_in_the_run_that_named_it():
+    results = [apply_result(['lhins-1'], [{}]), apply_result(['lhins-2', 'lhins-3'], [{}, {'request_id': 'req-3'}])]
+    outcome = sr.rollback_outcome(results, 'lhins-3')
+    assert (outcome['ok'], outcome['message'], outcome['error'], outcome['touched'], outcome['elapsed']) == (True, None, None, True, 12.5)
+    assert outcome['entry']['request_id'] == 'req-3'
+
+
+@pytest.mark.parametrize('entry, step, touched', [
+    ({'step': 'pre-flight', 'error_code': 'OperationChanged'}, 'Pre-flight - check the snapshot against this instance', False),
+    ({'step': 'fleet guard', 'error_code': 'FleetUnavailable'}, 'Check that no other instance of the fleet is down', False),
+    ({'step': 'fleet guard', 'error_code': 'UnauthorizedOperation.NoPermission'}, 'Read the state of every instance of the fleet', False),
+    ({'step': 'backup', 'error_code': 'LimitExceeded.SnapshotQuotaLimitExceeded'}, 'Take the backup snapshot before the instance is stopped', False),
+    ({'step': 'stop', 'error_code': 'OperationChanged'}, "Check that this run's stop of the host's instance was accepted", False),
+    ({'step': 'stop', 'error_code': 'WaitTimeout'}, "Check that this run's stop of the host's instance was accepted", True),
+    ({'step': 'rollback', 'error_code': 'OperationFailed', 'request_id': 'req-9'}, 'Roll the system disk back and wait until it is done', True),
+    ({'step': 'start', 'error_code': 'OperationFailed'}, "Check that this host's instance is RUNNING", True),
+], ids=lambda value: value if isinstance(value, str) else None)
+def test_rollback_outcome_of_a_failed_instance_names_the_role_step(entry, step, touched):
+    outcome = sr.rollback_outcome([apply_result(['lhins-1'], [dict(entry, failed=True, msg='it went wrong')], failed=True)], 'lhins-1')
+    assert (outcome['ok'], outcome['message'], outcome['touched']) == (False, 'it went wrong', touched)
+    assert outcome['error'] == {'step': step, 'message': 'it went wrong', 'error_code': entry['error_code'], 'request_id': entry.get('request_id')}
+    assert sr.failure(sr.BATCH_CHECK_TASK, {'msg': 'Failed to roll back 1 instance(s)'}, outcome) == outcome['error']
+
+
+@pytest.mark.parametrize('results, message', [
+    ([], 'no rollback was run for instance lhins-1'),
+    ([apply_result(['lhins-1'], msg='Failed to roll back 1 instance(s): a region is required', error_code='ClientError', failed=True)],
+     'Failed to roll back 1 instance(s): a region is required'),
+])
+def test_rollback_outcome_of_a_run_that_never_took_up_the_instance(results, message):
+    outcome = sr.rollback_outcome(results, 'lhins-1')
+    assert (outcome['ok'], outcome['message'], outcome['entry'], outcome['touched']) == (False, message, None, False)
+    assert outcome['error']['step'] == sr.BATCH_CHECK_TASK and outcome['error']['message'] == message
+
+
+def read_result(instance_ids, latest):
+    """One loop result of the batch's final lighthouse_instance_info read."""
+    return {'item': {'region': '', 'instance_ids': instance_ids, 'hosts': []}, 'changed': False, 'instances': [
+        {'instance_id': item, 'instance_state': 'RUNNING', 'latest_operation': 'RebootInstances', 'latest_operation_state': 'SUCCESS',
+         'latest_operation_request_id': latest} for item in instance_ids]}
 
 
 @pytest.mark.parametrize('results, message', [
     ([], 'no call was made for instance lhins-1'),
-    ([power_result(['lhins-1'], msg='Failed to stop instances lhins-1: [AuthFailure] denied', error_code='AuthFailure', failed=False)],
-     'Failed to stop instances lhins-1: [AuthFailure] denied'),
-    ([power_result(['lhins-1'], [])], 'instance lhins-1 is not in the answer'),
-    ([power_result(['lhins-1'], ['STOPPED'])], 'instance lhins-1 is STOPPED, not RUNNING'),
+    ([{'item': {'instance_ids': ['lhins-1']}, 'msg': 'Failed to describe instances: [AuthFailure] denied', 'failed': True}],
+     'Failed to describe instances: [AuthFailure] denied'),
+    ([dict(read_result(['lhins-2'], 'req-start'), item={'instance_ids': ['lhins-1']})], 'instance lhins-1 is not in the answer'),
 ])
-def test_batch_outcome_says_why_the_call_did_not_do_it(results, message):
-    outcome = sr.batch_outcome(results, 'lhins-1', 'RUNNING')
-    assert (outcome['ok'], outcome['message']) == (False, message)
-
-
-def test_batch_outcome_of_a_stop_this_run_sent_gives_its_request():
-    result = power_result(['lhins-1', 'lhins-2'], ['STOPPING', 'STOPPING'], instance_request_ids={'lhins-1': 'req-1', 'lhins-2': 'req-1'})
-    outcome = sr.batch_outcome([result], 'lhins-2', sent=True)
-    assert (outcome['ok'], outcome['request_id'], outcome['foreign']) == (True, 'req-1', False)
-
-
-def test_batch_outcome_of_an_instance_another_client_stopped_is_foreign():
-    # Two runs stopped the same instance at once: the cloud took the other run's stop; this run's call did not act on it.
-    result = power_result(['lhins-1'], ['STOPPED'], instance_request_ids={})
-    result['instances'][0].update(latest_operation='StopInstances', latest_operation_state='SUCCESS', latest_operation_request_id='req-9')
-    outcome = sr.batch_outcome([result], 'lhins-1', sent=True)
-    assert (outcome['ok'], outcome['request_id'], outcome['foreign']) == (False, None, True)
-    assert outcome['message'] == ('this run did not stop instance lhins-1: it was already STOPPED (its latest operation: StopInstances '
-                                  'SUCCESS (request req-9)), so another run or someone else is working on it, and this run leaves it as it is')
-
-
-def test_batch_outcome_of_a_failed_call_is_not_foreign():
-    # The outcome of a failed call is not known: the instance may be this run's, and is started again on a failure.
-    outcome = sr.batch_outcome([power_result(['lhins-1'], msg='Failed to stop instances lhins-1: may have taken effect')], 'lhins-1',
-                               sent=True)
-    assert (outcome['ok'], outcome['foreign']) == (False, False)
+def test_batch_outcome_says_why_the_read_does_not_show_it(results, message):
+    assert sr.batch_outcome(results, 'lhins-1', 'req-start') == {'ok': False, 'message': message, 'foreign': False}
 
 
 @pytest.mark.parametrize('latest, ok', [('req-start', True), ('req-reboot', False)], ids=['unchanged', 'worked-on-since'])
-def test_batch_outcome_with_a_latest_request_checks_the_instance_is_as_the_run_left_it(latest, ok):
-    result = power_result(['lhins-1'], ['RUNNING'])
-    result['instances'][0].update(latest_operation='RebootInstances', latest_operation_state='SUCCESS', latest_operation_request_id=latest)
-    outcome = sr.batch_outcome([result], 'lhins-1', 'RUNNING', latest_request_id='req-start')
+def test_batch_outcome_checks_the_instance_is_as_the_run_left_it(latest, ok):
+    outcome = sr.batch_outcome([read_result(['lhins-2', 'lhins-1'], latest)], 'lhins-1', 'req-start')
     assert (outcome['ok'], outcome['foreign']) == (ok, not ok)
     if not ok:
         assert outcome['message'] == ("the latest operation of instance lhins-1 is now RebootInstances SUCCESS (request req-reboot), "
@@ -1144,10 +1082,9 @@ def test_filter_module_maps_every_filter_to_its_function():
         'snapshot_rollback_batch_problem': sr.batch_problem,
         'snapshot_rollback_checked_serial': sr.checked_serial,
         'snapshot_rollback_order_problem': sr.order_problem,
-        'snapshot_rollback_conflicts': sr.conflicts,
         'snapshot_rollback_batch_calls': sr.batch_calls,
         'snapshot_rollback_batch_outcome': sr.batch_outcome,
-        'snapshot_rollback_describe_conflicts': sr.describe_conflicts,
+        'snapshot_rollback_rollback_outcome': sr.rollback_outcome,
         'snapshot_rollback_plan': sr.plan,
         'snapshot_rollback_failure': sr.failure,
         'snapshot_rollback_came_back_on': sr.came_back_on,

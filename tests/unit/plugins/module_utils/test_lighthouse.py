@@ -27,6 +27,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     snapshots_of_disk,
     state_of,
     states_of,
+    unavailable,
 )
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import DONE, FAILED, PENDING
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
@@ -277,3 +278,31 @@ def test_state_of_names_the_resource_then_its_state_and_latest_operation(resourc
 
 def test_states_of_joins_them():
     assert states_of([{'instance_id': 'lhins-aaaaaaaa'}, {'snapshot_id': 'lhsnap-aaaaaaaa'}]) == 'instance lhins-aaaaaaaa: ; snapshot lhsnap-aaaaaaaa: '
+
+
+# ---- unavailable: the disruption budget
+
+def described(instance_id, state):
+    return {'instance_id': instance_id, 'instance_state': state}
+
+
+@pytest.mark.parametrize('instances, max_unavailable, expected', [
+    ([described('lhins-1', 'RUNNING'), described('lhins-2', 'RUNNING')], 1, []),
+    ([described('lhins-1', 'STOPPING'), described('lhins-2', 'RUNNING')], 1, []),  # the batch's own instance
+    ([described('lhins-1', 'STOPPED'), described('lhins-2', 'STOPPED')], 1, ['lhins-2']),
+    ([described('lhins-2', 'STOPPED'), described('lhins-3', 'RUNNING'), described('lhins-2', 'STOPPED')], 2, []),  # counted once
+    ([described('lhins-2', 'STOPPED'), described('lhins-2', 'STOPPED')], 1, ['lhins-2']),  # listed once
+    ([described('lhins-2', 'STOPPED'), described('lhins-3', 'STARTING')], 2, ['lhins-2', 'lhins-3']),
+    ([described('lhins-2', 'STOPPED'), described('lhins-3', 'STARTING')], '3', []),
+    ([{'instance_id': 'lhins-2'}], 1, ['lhins-2']),  # no state is not RUNNING
+    ([], 1, []),
+    ([described('lhins-12', 'STOPPED')], 1, ['lhins-12']),  # an id that merely contains a batch's id is no member of it
+])
+def test_unavailable_counts_the_batch_as_one(instances, max_unavailable, expected):
+    assert [item['instance_id'] for item in unavailable(instances, ['lhins-1'], max_unavailable)] == expected
+
+
+def test_unavailable_lets_the_whole_batch_be_down():
+    batch_down = [described('lhins-1', 'STOPPED'), described('lhins-2', 'STOPPING'), described('lhins-9', 'STOPPED')]
+    assert [item['instance_id'] for item in unavailable(batch_down, ['lhins-1', 'lhins-2'], 1)] == ['lhins-9']
+    assert unavailable(batch_down, ['lhins-1', 'lhins-2'], 2) == []

@@ -1009,13 +1009,14 @@ def fleet_unavailable(module, batch_ids):
     ``fleet_tags`` in those regions and the task's."""
     params = module.params
     members = params['fleet'] or []
-    regions = {}
+    # The batch's own instances are read with the fleet's in one call: one read of the whole fleet, whatever it shows of them.
+    regions = {params['region']: list(batch_ids)}
     for member in members:
         regions.setdefault(member['region'] or params['region'], []).append(member['instance_id'])
     found = [item for region, ids in regions.items() for item in describe_instances(module.client_in(region), ids)]
     if params['fleet_tags']:
         tag_filters = dict(('tag:%s' % key, value) for key, value in params['fleet_tags'].items())
-        found += [item for region in set(regions) | {params['region']} for item in describe_instances(module.client_in(region), filters=tag_filters)]
+        found += [item for region in regions for item in describe_instances(module.client_in(region), filters=tag_filters)]
     names = dict((member['instance_id'], member['name']) for member in members)
     down = unavailable(found, batch_ids, params['max_unavailable'])
     if down:

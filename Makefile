@@ -121,8 +121,8 @@ demo: collection
 	PATH=$(BIN):$$PATH $(BIN)/python tests/utils/demo.py
 
 # Prints figures and never fails on speed; not part of `make test`. BENCH_ARGS are bench.py's options.
-bench: collection
-	cd $(COLLECTION) && $(BIN)/python tests/benchmarks/bench.py $(BENCH_ARGS)
+bench: collection $(TCCLI_VENV)/bin/.installed
+	cd $(COLLECTION) && TCCLI=$(TCCLI_VENV)/bin/tccli $(BIN)/python tests/benchmarks/bench.py $(BENCH_ARGS)
 
 test: sanity units emulator-tests integration lint molecule awx-runner
 

@@ -490,6 +490,7 @@ def failure(task_name, result, batch=None):
     """The journal's ``error`` for a failure caught by the role's rescue: the step, the message, code and request id.
 
     ``batch``: the host's rollback_outcome(), which tells the error when the failed task is the check of the batch's run.
+    A step of the role's bookkeeping (the action snapshot_rollback_run) names its check in ``snapshot_rollback_step``.
     """
     if task_name == BATCH_CHECK_TASK and batch:
         return batch['error']
@@ -502,7 +503,8 @@ def failure(task_name, result, batch=None):
         details += ['rc %s' % item['rc']] if 'rc' in item else []
         details += ['status %s' % item['status']] if 'status' in item else []
         message += ' [%s: %s]' % (label, ', '.join(str(detail) for detail in details))
-    return {'step': task_name, 'message': message, 'error_code': result.get('error_code'), 'request_id': result.get('request_id')}
+    return {'step': result.get('snapshot_rollback_step') or task_name, 'message': message, 'error_code': result.get('error_code'),
+            'request_id': result.get('request_id')}
 
 
 def came_back_on(decision, entry, snapshot_id):

@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: tencentcloud.lighthouse contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The snapshot_rollback role's bookkeeping, on the controller: its input checks, each host's decision and journal entry.
+"""The snapshot_rollback role's bookkeeping, on the controller: each step reads what it needs of the play and the hosts.
 
-Internal to the role (documented in plugins/modules/snapshot_rollback_run.py); the rules are the functions of
-plugins/filter/snapshot_rollback.py, which have unit tests of their own.
+Internal to the role (documented in plugins/modules/snapshot_rollback_run.py); the rules are the pure functions of
+plugins/plugin_utils/_snapshot_rollback.py, which have unit tests of their own.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 
 import yaml
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.tencentcloud.lighthouse.plugins.filter import snapshot_rollback as rules
+from ansible_collections.tencentcloud.lighthouse.plugins.plugin_utils import _snapshot_rollback as rules
 
 ROLE_VARIABLE_PREFIX = 'snapshot_rollback_'
 # The step a failure of each check is told under in the journal and the messages: the names the role's tasks had.
@@ -29,89 +30,169 @@ CHECK_STEPS = {
     'earlier': 'Check that every host of the earlier batches, in inventory order, finished in this run',
 }
 REFUSED_STEP = 'Check that no other run is working on this host'
+FINAL_STEP = "Check that the last rollback of the host's instance is this run's"
 
 
 class ActionModule(ActionBase):
-    """``step: check`` (run once per batch), ``step: decide`` and ``step: journal`` (per host); see the module's documentation."""
+    """One step of the role's bookkeeping per task; see the module's documentation."""
 
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(('step', 'values', 'pattern', 'pattern_hosts', 'strict', 'record', 'run_id', 'preflight', 'adopt',
-                             'options', 'facts', 'journal_path'))
+    _VALID_ARGS = frozenset(('step', 'values', 'pattern', 'pattern_hosts', 'strict', 'record', 'options', 'results', 'facts'))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        args = self._task.args
-        steps = {'check': self._check, 'decide': self._decide, 'journal': self._journal}
-        if args.get('step') not in steps:
-            return dict(result, failed=True, msg='step is %r; expected one of %s' % (args.get('step'), ', '.join(steps)))
-        result.update(steps[args['step']](args, task_vars))
+        steps = {'check': self._check, 'decide': self._decide, 'calls': self._calls, 'outcome': self._outcome, 'final': self._final,
+                 'journal': self._journal, 'summary': self._summary}
+        step = self._task.args.get('step')
+        if step not in steps:
+            return dict(result, failed=True, msg='step is %r; expected one of %s' % (step, ', '.join(steps)))
+        result.update(steps[step](self._task.args, task_vars))
         return result
 
     def _check(self, args, task_vars):
-        """The input of every host to check (all of them in the first batch), the fleet's pattern, the order and the batch."""
+        """The fleet (the hosts of the pattern), then the checks: the input of every host to check (all of them in the first
+        batch), that the pattern covers the play's hosts and, with ``strict``, the play's order and batches."""
         play_hosts, batch, hostvars = task_vars['ansible_play_hosts_all'], task_vars['ansible_play_batch'], task_vars['hostvars']
-        hosts = play_hosts if batch[0] == play_hosts[0] else batch
-        given = [name for name in task_vars if name.startswith(ROLE_VARIABLE_PREFIX)]
-        problems = rules.check_hosts(hosts, hostvars, given, self._known_variables(task_vars), args['values'], task_vars['playbook_dir'])
-        if problems:
-            return _failed('input', "Nothing was changed, because of the role's input: %s" % '; '.join(problems))
         pattern, pattern_hosts = args['pattern'], args['pattern_hosts']
+        result = {'changed': False, 'pattern': pattern, 'hosts': pattern_hosts, 'fleet': rules.scope(pattern_hosts, hostvars),
+                  '_ansible_verbose_always': True,
+                  'msg': ['Run id: %s' % task_vars['_snapshot_rollback_run_id'], 'Host order: %s' % ' -> '.join(play_hosts),
+                          'Left out by --limit: %s' % (', '.join(host for host in pattern_hosts if host not in play_hosts) or 'none'),
+                          'Now: %s' % ', '.join(batch)]}
+        failed = self._check_problem(args, task_vars, pattern, pattern_hosts)
+        if failed:
+            check, message = failed
+            result.update(failed=True, msg=message, snapshot_rollback_step=CHECK_STEPS[check])
+        return result
+
+    def _check_problem(self, args, task_vars, pattern, pattern_hosts):
+        """(check, message) for the first check that fails, or None."""
+        play_hosts, batch, hostvars = task_vars['ansible_play_hosts_all'], task_vars['ansible_play_batch'], task_vars['hostvars']
+        given = [name for name in task_vars if name.startswith(ROLE_VARIABLE_PREFIX)]
+        problems = rules.check_hosts(play_hosts if batch[0] == play_hosts[0] else batch, hostvars, given,
+                                     self._known_variables(task_vars), args['values'], task_vars['playbook_dir'])
+        if problems:
+            return 'input', "Nothing was changed, because of the role's input: %s" % '; '.join(problems)
         missing = [host for host in play_hosts if host not in pattern_hosts]
         if not pattern_hosts or missing:
-            return _failed('scope', (
+            return 'scope', (
                 'Nothing was changed: the fleet\'s host pattern "%s" (snapshot_rollback_scope, else snapshot_rollback_hosts) matches %s; '
                 'expected the play\'s host pattern, or one that takes in every host of the play, so that the fleet guard sees every '
                 'instance this run may take down.') % (pattern, 'no host of the inventory' if not pattern_hosts else
-                                                      'none of %s of this play' % ', '.join(missing)))
+                                                      'none of %s of this play' % ', '.join(missing))
         if not args['strict']:
-            return {'changed': False}
+            return None
         order = rules.order_problem(play_hosts, hostvars)
         if order:
-            return _failed('order', order)
+            return 'order', order
         in_batches = rules.batch_problem(batch, play_hosts, args['values']['serial'])
         if in_batches:
-            return _failed('batch', in_batches)
+            return 'batch', in_batches
         # A check goes on past a host whose pre-flight failed; a real run never goes past a failed host.
-        finished = set(host for host in play_hosts if (hostvars[host].get('_snapshot_rollback_entry') or {}).get('outcome')
-                       not in (None,) + (() if task_vars.get('ansible_check_mode') else ('failed',)))
-        unfinished = [host for host in play_hosts[:play_hosts.index(batch[0])] if host not in finished]
+        check_mode = task_vars.get('ansible_check_mode')
+        outcomes = dict((host, (hostvars[host].get('_snapshot_rollback_entry') or {}).get('outcome')) for host in play_hosts)
+        unfinished = [host for host in play_hosts[:play_hosts.index(batch[0])]
+                      if outcomes[host] is None or (outcomes[host] == 'failed' and not check_mode)]
         if unfinished:
-            return _failed('earlier', (
+            return 'earlier', (
                 '%s come before this batch (%s) in inventory order but did not finish in this run: run the play with "order: inventory" '
-                'and "max_fail_percentage: 0", or set snapshot_rollback_strict_serial to false.') % (', '.join(unfinished), ', '.join(batch)))
-        return {'changed': False}
+                'and "max_fail_percentage: 0", or set snapshot_rollback_strict_serial to false.') % (', '.join(unfinished), ', '.join(batch))
+        return None
 
-    def _known_variables(self, task_vars):
+    @staticmethod
+    def _known_variables(task_vars):
         """The role's variables (its argument spec) and the shipped playbook's."""
         with open(os.path.join(task_vars['role_path'], 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
             spec = yaml.safe_load(handle)
         return list(spec['argument_specs']['main']['options']) + list(task_vars['_snapshot_rollback_playbook_variables'])
 
-    def _decide(self, args, task_vars):
-        """Where this host continues, from its record and the pre-flight's view of the cloud; refuse a host another run works on."""
+    @staticmethod
+    def _decide(args, task_vars):
+        """Where this host continues, from its record and the pre-flight's view of the cloud; refuse a host another run works on.
+
+        The plan is shown for every host; in check mode, "changed" says whether the run would change the host.
+        """
         record = rules.parse_record(args['record']) if args.get('record') is not None else None
-        preflight = args['preflight']
-        decision = rules.decide(record, args['run_id'], preflight['instance'], preflight['snapshot'], args.get('adopt', False))
+        preflight = task_vars['_snapshot_rollback_preflight']
+        decision = rules.decide(record, task_vars['_snapshot_rollback_run_id'], preflight['instance'], preflight['snapshot'],
+                                task_vars['snapshot_rollback_adopt_rollback'])
         plan = rules.plan(decision, preflight['instance'], preflight['snapshot'], args['options'])
-        result = dict(decision, plan=plan, msg=plan, changed=bool(task_vars.get('ansible_check_mode')) and decision['resume'] != rules.RESUME_DONE,
-                      _ansible_verbose_always=True)
+        result = dict(decision, plan=plan, msg=plan, _ansible_verbose_always=True,
+                      changed=bool(task_vars.get('ansible_check_mode')) and decision['resume'] != rules.RESUME_DONE)
         if decision['resume'] == rules.RESUME_REFUSE:
             result.update(failed=True, snapshot_rollback_step=REFUSED_STEP, msg='%s (%s) is not touched: %s' % (
                 task_vars['inventory_hostname'], preflight['instance'].get('instance_id'), decision['reason']))
         return result
 
-    def _journal(self, args, task_vars):
-        """The host's journal entry: returned (registered by the role), published for AWX, and appended to the journal file."""
-        entry = rules.journal_entry(args['facts'])
-        if args.get('journal_path'):
-            append_to_journal(args['journal_path'], entry)
+    @staticmethod
+    def _calls(args, task_vars):
+        """The batch's module runs, one per region, for the hosts of the batch that go on to it (see rules.batch_calls())."""
+        hostvars = task_vars['hostvars']
+        hosts = [hostvars[host] for host in task_vars['ansible_play_batch'] if hostvars[host].get('_snapshot_rollback_in_batch')]
+        return {'changed': False, 'calls': rules.batch_calls(hosts, task_vars['_snapshot_rollback_scope']['fleet'])}
+
+    @staticmethod
+    def _outcome(args, task_vars):
+        """This host's outcome of the batch's run; fails naming the role's step when a step failed for its instance."""
+        outcome = rules.rollback_outcome(args['results'], task_vars['_snapshot_rollback_instance_id'])
+        preflight_request = task_vars['_snapshot_rollback_preflight']['instance'].get('latest_operation_request_id')
+        # The operation the instance must still show when the run records it done: this run's start, or, when it was
+        # RUNNING already, what the pre-flight saw. The verification is timed from now.
+        result = dict(outcome, changed=False, verify_started=time.time(),
+                      instance_request_id=(outcome['entry'] or {}).get('start_request_id') or preflight_request)
+        if not outcome['ok']:
+            error = outcome['error']
+            result.update(failed=True, msg=error['message'], snapshot_rollback_step=error['step'], error_code=error['error_code'],
+                          request_id=error['request_id'])
+        return result
+
+    @staticmethod
+    def _final(args, task_vars):
+        """Whether the batch's last read shows this host's instance as the run left it; another client's work on it fails it."""
+        outcome = rules.batch_outcome(args['results'], task_vars['_snapshot_rollback_instance_id'],
+                                      task_vars['_snapshot_rollback_outcome']['instance_request_id'])
+        result = dict(outcome, changed=False)
+        if not outcome['ok']:
+            result.update(failed=True, msg=outcome['message'], snapshot_rollback_step=FINAL_STEP)
+        return result
+
+    @staticmethod
+    def _journal(args, task_vars):
+        """The host's journal entry: returned (the role registers it), published for AWX, and appended to the journal file.
+
+        A record of the run, not a change: written in check mode too.
+        """
+        now, started = time.time(), float(args['facts']['started'])
+        entry = rules.journal_entry(dict(args['facts'], check_mode=bool(task_vars.get('ansible_check_mode')), now=now, now_iso=iso_time(now),
+                                         started_iso=iso_time(started)))
+        if task_vars.get('snapshot_rollback_journal_path'):
+            append_to_journal(task_vars['snapshot_rollback_journal_path'], entry)
         return dict(entry, changed=False, ansible_stats={
             'data': {'snapshot_rollback_journal': {task_vars['inventory_hostname']: entry}}, 'per_host': False, 'aggregate': True})
 
+    @staticmethod
+    def _summary(args, task_vars):
+        """Every host of the pattern with what this run knows of it, published for AWX and shown; ``fail_message`` says why the
+        run ends failed over the hosts it leaves unfinished, if it does (the role's next task fails with it)."""
+        hostvars, play_hosts, run_id = task_vars['hostvars'], task_vars['ansible_play_hosts_all'], task_vars['_snapshot_rollback_run_id']
+        entries = [hostvars[host]['_snapshot_rollback_entry'] for host in play_hosts if '_snapshot_rollback_entry' in hostvars[host]]
+        summary = rules.summary(task_vars['_snapshot_rollback_scope']['hosts'], play_hosts, entries, args['results'], run_id)
+        own = task_vars['_snapshot_rollback_entry']
+        if task_vars.get('ansible_check_mode'):
+            fail = summary['failed'] and 'The check failed for %d of %d hosts - %s' % (
+                len(summary['failed']), len(summary['hosts']), '; '.join(summary['failed']))
+        else:
+            unfinished = summary['unfinished']
+            fail = (unfinished and task_vars.get('snapshot_rollback_run_id') and own['error'] is None and own['outcome'] != 'checked'
+                    and 'Run %s is not finished: %s of the pattern %s not rolled back in it' % (
+                        run_id, ', '.join(unfinished), 'are' if len(unfinished) > 1 else 'is'))
+        return dict(summary, changed=False, msg=summary['table'], fail_message=fail or None, _ansible_verbose_always=True,
+                    ansible_stats={'data': {'snapshot_rollback_summary': summary}, 'per_host': False, 'aggregate': False})
 
-def _failed(check, message):
-    return {'failed': True, 'msg': message, 'snapshot_rollback_step': CHECK_STEPS[check]}
+
+def iso_time(seconds):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(seconds))
 
 
 def append_to_journal(path, entry):

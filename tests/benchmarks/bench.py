@@ -380,7 +380,7 @@ def extrapolated_wall(wall, sizes, ran, known):
 
 def fleet(directory, size, plans, sample):
     # The batches the role expects are those the benchmark plans. Imported here: the other parts run with any role.
-    from ansible_collections.tencentcloud.lighthouse.plugins.filter.snapshot_rollback import batch_sizes  # pylint: disable=import-outside-toplevel
+    from ansible_collections.tencentcloud.lighthouse.plugins.plugin_utils._snapshot_rollback import batch_sizes  # pylint: disable=import-outside-toplevel
     cloud = CLOUD_SECONDS * FLEET_SCALE
     title('Fleet: %d instances, %.1f s of cloud time per batch, documented rate limits, local connection' % (size, cloud))
     emu = emulator(size, FLEET_SCALE)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: tencentcloud.lighthouse contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests of the snapshot_rollback role's decisions (plugins/filter/snapshot_rollback.py): pure functions, so data tables."""
+"""Tests of the snapshot_rollback role's rules (plugins/plugin_utils/_snapshot_rollback.py): pure functions, so data tables."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.tencentcloud.lighthouse.plugins.filter import snapshot_rollback as sr
+from ansible_collections.tencentcloud.lighthouse.plugins.filter.snapshot_rollback import FilterModule
+from ansible_collections.tencentcloud.lighthouse.plugins.plugin_utils import _snapshot_rollback as sr
 
 RUN = 'run-1'
 INSTANCE_ID = 'lhins-aaaaaaaa'
@@ -56,10 +57,16 @@ def fresh_snapshot(**changes):
                                        **changes))
 
 
+def make_record(run_id, instance_id, snapshot_id, step, rollback_request_id=None, time=None, instance_request_id=None):
+    """A record as the role's record.yml writes it on the guest."""
+    return {'run_id': run_id, 'instance_id': instance_id, 'snapshot_id': snapshot_id, 'step': step,
+            'rollback_request_id': rollback_request_id, 'instance_request_id': instance_request_id, 'time': time}
+
+
 def record(step, run_id=RUN, instance_id=INSTANCE_ID, snapshot_id=SNAPSHOT_ID, rollback_request_id=ROLLBACK_REQUEST,
            instance_request_id='req-start'):
     """A record as the role writes it; by default it names the snapshot's rollback and the instance's latest start."""
-    return sr.make_record(run_id, instance_id, snapshot_id, step, rollback_request_id, '2024-06-01T10:15:00Z', instance_request_id)
+    return make_record(run_id, instance_id, snapshot_id, step, rollback_request_id, '2024-06-01T10:15:00Z', instance_request_id)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -454,25 +461,13 @@ def test_decide_a_run_that_failed_before_the_stop_and_put_the_record_back_does_n
     done_by_a = record('done', run_id='run-a')
     assert sr.decide(done_by_a, 'run-b', running(), rolled_back_snapshot())['resume'] == 'full'
     # Run run-b wrote its record before the stop, failed before the stop and put run-a's record back (main.yml's rescue).
-    stopping_by_b = sr.make_record('run-b', INSTANCE_ID, SNAPSHOT_ID, sr.STEP_STOPPING)
+    stopping_by_b = make_record('run-b', INSTANCE_ID, SNAPSHOT_ID, sr.STEP_STOPPING)
     assert sr.decide(stopping_by_b, 'run-c', running(), rolled_back_snapshot())['resume'] == 'refuse'
     assert sr.decide(done_by_a, 'run-c', running(), rolled_back_snapshot())['resume'] == 'full'
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# make_record, parse_record
-
-
-def test_make_record_holds_every_field():
-    assert sr.make_record(RUN, INSTANCE_ID, SNAPSHOT_ID, 'done', 'req-1', '2024-06-01T10:15:00Z', 'req-start') == {
-        'run_id': RUN, 'instance_id': INSTANCE_ID, 'snapshot_id': SNAPSHOT_ID, 'step': 'done', 'rollback_request_id': 'req-1',
-        'instance_request_id': 'req-start', 'time': '2024-06-01T10:15:00Z'}
-
-
-def test_make_record_defaults_request_and_time_to_none():
-    assert sr.make_record(RUN, INSTANCE_ID, SNAPSHOT_ID, 'stopping') == {
-        'run_id': RUN, 'instance_id': INSTANCE_ID, 'snapshot_id': SNAPSHOT_ID, 'step': 'stopping', 'rollback_request_id': None,
-        'instance_request_id': None, 'time': None}
+# parse_record
 
 
 @pytest.mark.parametrize('text', [None, '', '   ', '\n\t\n', '{not json', '{"run_id": "run-1"', '[1, 2]', '[]', 'null', '42', '"done"',
@@ -726,12 +721,13 @@ def test_journal_entry_of_a_full_rollback():
     }
 
 
+FAILED = {'task': 'Stop the instance', 'result': {'msg': 'denied', 'error_code': 'AuthFailure', 'request_id': 'req-9'}}
 ERROR = {'step': 'Stop the instance', 'message': 'denied', 'error_code': 'AuthFailure', 'request_id': 'req-9'}
 OUTCOMES = [
-    ('error', dict(error=ERROR), 'failed'),
-    ('error-in-check-mode', dict(error=ERROR, check_mode=True), 'failed'),
-    ('error-of-a-done-host', dict(error=ERROR, decision=DONE), 'failed'),
-    ('error-before-the-decision', dict(error=ERROR, decision={}), 'failed'),
+    ('error', dict(failed=FAILED), 'failed'),
+    ('error-in-check-mode', dict(failed=FAILED, check_mode=True), 'failed'),
+    ('error-of-a-done-host', dict(failed=FAILED, decision=DONE), 'failed'),
+    ('error-before-the-decision', dict(failed=FAILED, decision={}), 'failed'),
     ('check-mode', dict(check_mode=True), 'planned'),
     ('check-mode-done', dict(check_mode=True, decision=DONE), 'planned'),
     ('check-mode-start', dict(check_mode=True, decision=START), 'planned'),
@@ -747,7 +743,7 @@ OUTCOMES = [
 def test_journal_entry_outcome(changes, outcome):
     entry = sr.journal_entry(facts(**changes))
     assert entry['outcome'] == outcome
-    assert entry['error'] == changes.get('error')
+    assert entry['error'] == (ERROR if changes.get('failed') else None)
     assert entry['resume'] == (changes.get('decision', FULL) or {}).get('resume')
 
 
@@ -784,7 +780,7 @@ def test_journal_entry_rollback_request_falls_back_to_the_decision(batch_entry, 
 
 def test_journal_entry_of_a_failed_pre_flight():
     entry = sr.journal_entry(facts(preflight=None, decision={}, plan=None, batch=None, verify_started=None,
-                                   snapshot_id=None, snapshot_name='baseline', error=ERROR))
+                                   snapshot_id=None, snapshot_name='baseline', failed=FAILED))
     assert {key: entry[key] for key in ('snapshot_id', 'snapshot_name', 'backup_snapshot_id', 'outcome', 'resume', 'reason', 'plan')} == {
         'snapshot_id': None, 'snapshot_name': 'baseline', 'backup_snapshot_id': None, 'outcome': 'failed', 'resume': None, 'reason': None,
         'plan': []}
@@ -804,8 +800,14 @@ def test_journal_entry_snapshot_falls_back_to_the_variables(preflight, given_id,
 
 
 def test_journal_entry_keeps_the_restart():
-    entry = sr.journal_entry(facts(error=ERROR, restarted=True, came_back_on='its previous disk (not rolled back)'))
+    entry = sr.journal_entry(facts(failed=FAILED, restarted=True, batch={'entry': {'failed': True, 'step': 'stop'}}))
     assert (entry['restarted'], entry['came_back_on'], entry['error']) == (True, 'its previous disk (not rolled back)', ERROR)
+
+
+def test_journal_entry_says_on_which_disk_only_a_host_the_run_started_again_came_back():
+    assert sr.journal_entry(facts(failed=FAILED, restarted=None))['came_back_on'] is None
+    rolled_back = {'entry': {'failed': True, 'step': 'start', 'rolled_back': True, 'rollback_sent': True}}
+    assert sr.journal_entry(facts(failed=FAILED, restarted=False, batch=rolled_back))['came_back_on'] == ON_SNAPSHOT
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -967,7 +969,7 @@ def apply_result(instance_ids, entries=None, **fields):
 def test_rollback_outcome_finds_the_instance_in_the_run_that_named_it():
     results = [apply_result(['lhins-1'], [{}]), apply_result(['lhins-2', 'lhins-3'], [{}, {'request_id': 'req-3'}])]
     outcome = sr.rollback_outcome(results, 'lhins-3')
-    assert (outcome['ok'], outcome['message'], outcome['error'], outcome['touched'], outcome['elapsed']) == (True, None, None, True, 12.5)
+    assert (outcome['ok'], outcome['error'], outcome['touched'], outcome['elapsed']) == (True, None, True, 12.5)
     assert outcome['entry']['request_id'] == 'req-3'
 
 
@@ -983,9 +985,8 @@ def test_rollback_outcome_finds_the_instance_in_the_run_that_named_it():
 ], ids=lambda value: value if isinstance(value, str) else None)
 def test_rollback_outcome_of_a_failed_instance_names_the_role_step(entry, step, touched):
     outcome = sr.rollback_outcome([apply_result(['lhins-1'], [dict(entry, failed=True, msg='it went wrong')], failed=True)], 'lhins-1')
-    assert (outcome['ok'], outcome['message'], outcome['touched']) == (False, 'it went wrong', touched)
+    assert (outcome['ok'], outcome['touched']) == (False, touched)
     assert outcome['error'] == {'step': step, 'message': 'it went wrong', 'error_code': entry['error_code'], 'request_id': entry.get('request_id')}
-    assert sr.failure(sr.BATCH_CHECK_TASK, {'msg': 'Failed to roll back 1 instance(s)'}, outcome) == outcome['error']
 
 
 @pytest.mark.parametrize('results, message', [
@@ -995,8 +996,8 @@ def test_rollback_outcome_of_a_failed_instance_names_the_role_step(entry, step, 
 ])
 def test_rollback_outcome_of_a_run_that_never_took_up_the_instance(results, message):
     outcome = sr.rollback_outcome(results, 'lhins-1')
-    assert (outcome['ok'], outcome['message'], outcome['entry'], outcome['touched']) == (False, message, None, False)
-    assert outcome['error']['step'] == sr.BATCH_CHECK_TASK and outcome['error']['message'] == message
+    assert (outcome['ok'], outcome['entry'], outcome['touched']) == (False, None, False)
+    assert outcome['error']['step'] == sr.BATCH_RUN_STEP and outcome['error']['message'] == message
 
 
 def read_result(instance_ids, latest):
@@ -1069,31 +1070,8 @@ def test_order_problem_names_both_orders_and_what_to_do(play_hosts, actual, expe
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# FilterModule
+# the filter the playbook needs
 
 
-def test_filter_module_maps_every_filter_to_its_function():
-    assert sr.FilterModule().filters() == {
-        'snapshot_rollback_check_hosts': sr.check_hosts,
-        'snapshot_rollback_decide': sr.decide,
-        'snapshot_rollback_record': sr.make_record,
-        'snapshot_rollback_parse_record': sr.parse_record,
-        'snapshot_rollback_scope': sr.scope,
-        'snapshot_rollback_batch_problem': sr.batch_problem,
-        'snapshot_rollback_checked_serial': sr.checked_serial,
-        'snapshot_rollback_order_problem': sr.order_problem,
-        'snapshot_rollback_batch_calls': sr.batch_calls,
-        'snapshot_rollback_batch_outcome': sr.batch_outcome,
-        'snapshot_rollback_rollback_outcome': sr.rollback_outcome,
-        'snapshot_rollback_plan': sr.plan,
-        'snapshot_rollback_failure': sr.failure,
-        'snapshot_rollback_came_back_on': sr.came_back_on,
-        'snapshot_rollback_journal_entry': sr.journal_entry,
-        'snapshot_rollback_summary': sr.summary,
-    }
-
-
-def test_filter_names_carry_the_role_prefix_and_point_at_module_functions():
-    for name, function in sr.FilterModule().filters().items():
-        assert name.startswith('snapshot_rollback_')
-        assert getattr(sr, function.__name__) is function
+def test_the_only_filter_is_the_playbooks_serial_check():
+    assert FilterModule().filters() == {'snapshot_rollback_checked_serial': sr.checked_serial}

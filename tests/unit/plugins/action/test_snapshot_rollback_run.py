@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright: tencentcloud.lighthouse contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The role's bookkeeping action, step by step, with the variables a play hands it (plugins/action/snapshot_rollback_run.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import types
+
+import pytest
+
+from ansible_collections.tencentcloud.lighthouse.plugins.action import snapshot_rollback_run as action
+from ansible_collections.tencentcloud.lighthouse.plugins.action.snapshot_rollback_run import ActionModule
+
+ROLE_PATH = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'snapshot_rollback')
+RUN = '20240601T101500Z-3f2a'
+
+
+def run_step(args, task_vars, check_mode=False):
+    """The action's result for `args`, run as Ansible runs it (a task, a connection that needs no temporary directory)."""
+    task = types.SimpleNamespace(args=args, async_val=0, check_mode=check_mode, action='tencentcloud.lighthouse.snapshot_rollback_run')
+    connection = types.SimpleNamespace(_shell=types.SimpleNamespace(tmpdir='/nowhere'))
+    return ActionModule(task, connection, None, None, None).run(task_vars=dict(task_vars, ansible_check_mode=check_mode))
+
+
+def host(number, **variables):
+    return dict({'lighthouse_instance_id': 'lhins-%08d' % number, 'lighthouse_inventory_position': number}, **variables)
+
+
+def play(hosts=3, batch=(0,), **extra):
+    """The variables of the play's first batch host: every host web-1.. with its instance, the role's defaults."""
+    names = ['web-%d' % number for number in range(1, hosts + 1)]
+    hostvars = dict((name, host(number)) for number, name in enumerate(names, 1))
+    task_vars = {'ansible_play_hosts_all': names, 'ansible_play_batch': [names[index] for index in batch], 'hostvars': hostvars,
+                 'inventory_hostname': names[batch[0]], 'playbook_dir': '/playbooks', 'role_path': ROLE_PATH,
+                 '_snapshot_rollback_playbook_variables': ['snapshot_rollback_hosts'], '_snapshot_rollback_run_id': RUN,
+                 'snapshot_rollback_serial': 1, 'snapshot_rollback_snapshot_name': 'baseline'}
+    task_vars.update(extra)
+    return task_vars
+
+
+def check_args(task_vars, pattern_hosts=None, **values):
+    return {'step': 'check', 'pattern': 'all', 'pattern_hosts': task_vars['ansible_play_hosts_all'] if pattern_hosts is None else pattern_hosts,
+            'strict': True, 'values': dict({'serial': 1, 'snapshot_id': None, 'snapshot_name': 'baseline', 'wait_timeout': 1200}, **values)}
+
+
+def test_an_unknown_step_fails_naming_the_steps():
+    result = run_step({'step': 'guess'}, play())
+    assert result['failed'] is True
+    assert result['msg'] == "step is 'guess'; expected one of check, decide, calls, outcome, final, journal, summary"
+
+
+def test_check_passes_and_shows_the_run_id_the_order_and_the_fleet():
+    task_vars = play(hosts=3)
+    result = run_step(check_args(task_vars, ['web-1', 'web-2', 'web-3', 'db-1']), dict(task_vars, hostvars=dict(
+        task_vars['hostvars'], **{'db-1': host(9)})))
+    assert 'failed' not in result
+    assert result['msg'] == ['Run id: %s' % RUN, 'Host order: web-1 -> web-2 -> web-3', 'Left out by --limit: db-1', 'Now: web-1']
+    assert [member['host'] for member in result['fleet']] == ['web-1', 'web-2', 'web-3', 'db-1']
+
+
+@pytest.mark.parametrize('changes, step, fragment', [
+    ({'values': {'wait_timeout': 0}}, "Check the role's variables", 'snapshot_rollback_wait_timeout is 0; expected a number greater than 0'),
+    ({'vars': {'snapshot_rollback_wait_timout': 5}}, "Check the role's variables", 'did you mean snapshot_rollback_wait_timeout?'),
+    ({'pattern_hosts': ['web-1']}, "Check that the fleet's pattern covers the play's hosts", 'matches none of web-2, web-3 of this play'),
+    ({'pattern_hosts': []}, "Check that the fleet's pattern covers the play's hosts", 'matches no host of the inventory'),
+    ({'order': ['web-2', 'web-1', 'web-3']}, "Check that the play takes the hosts in the inventory plugin's order",
+     'orders them web-1 -> web-2 -> web-3'),
+    ({'batch': (1,)}, 'Check that every host of the earlier batches, in inventory order, finished in this run',
+     'web-1 come before this batch (web-2)'),
+    ({'values': {'serial': 2}}, "Check that this batch is the next one of the run's batches, in inventory order", 'batches are'),
+])
+def test_check_fails_at_the_first_problem_naming_the_roles_step(changes, step, fragment):
+    task_vars = play(hosts=3, batch=changes.get('batch', (0,)), **changes.get('vars', {}))
+    if 'order' in changes:
+        task_vars.update(ansible_play_hosts_all=changes['order'], ansible_play_batch=changes['order'][:1], inventory_hostname='web-2')
+    args = check_args(task_vars, changes.get('pattern_hosts'), **changes.get('values', {}))
+    result = run_step(args, task_vars)
+    assert result['failed'] is True and result['snapshot_rollback_step'] == step
+    assert fragment in result['msg']
+    assert [member['host'] for member in result['fleet']] == args['pattern_hosts']  # the summary still has the fleet
+
+
+def test_check_goes_on_after_the_earlier_batches_finished():
+    task_vars = play(hosts=2, batch=(1,))
+    task_vars['hostvars']['web-1']['_snapshot_rollback_entry'] = {'outcome': 'rolled_back'}
+    assert 'failed' not in run_step(check_args(task_vars), task_vars)
+    task_vars['hostvars']['web-1']['_snapshot_rollback_entry'] = {'outcome': 'failed'}
+    assert run_step(check_args(task_vars), task_vars)['failed'] is True
+    # A check goes on past a host whose check failed.
+    assert 'failed' not in run_step(check_args(task_vars), task_vars, check_mode=True)
+
+
+def preflight(state='RUNNING'):
+    return {'instance': {'instance_id': 'lhins-00000001', 'instance_state': state, 'latest_operation': 'StartInstances',
+                         'latest_operation_state': 'SUCCESS', 'latest_operation_request_id': 'req-start'},
+            'snapshot': {'snapshot_id': 'lhsnap-00000001', 'snapshot_name': 'baseline', 'latest_operation': 'CreateInstanceSnapshot',
+                         'latest_operation_state': 'SUCCESS', 'latest_operation_request_id': 'req-create'}}
+
+
+DECIDE_OPTIONS = {'stop_type': 'SOFT_FIRST', 'verify_timeout': 300, 'health_timeout': 120, 'marker_path': '/var/lib/x.json'}
+
+
+def test_decide_plans_the_host_and_shows_the_plan_changed_in_check_mode_only():
+    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False)
+    result = run_step({'step': 'decide', 'record': '', 'options': DECIDE_OPTIONS}, task_vars)
+    assert (result['resume'], result['changed'], result['_ansible_verbose_always']) == ('full', False, True)
+    assert result['msg'] == result['plan'] and result['plan'][:2] == ['stop it (SOFT_FIRST)', 'roll it back to lhsnap-00000001 (baseline)']
+    assert run_step({'step': 'decide', 'record': None, 'options': DECIDE_OPTIONS}, task_vars, check_mode=True)['changed'] is True
+
+
+def test_decide_refuses_a_host_another_run_works_on():
+    record = json.dumps({'run_id': 'other-run', 'instance_id': 'lhins-00000001', 'snapshot_id': 'lhsnap-00000001', 'step': 'stopping',
+                         'time': '2099-01-01T00:00:00Z'})
+    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False)
+    result = run_step({'step': 'decide', 'record': record, 'options': DECIDE_OPTIONS}, task_vars)
+    assert (result['failed'], result['resume'], result['snapshot_rollback_step']) == (True, 'refuse', 'Check that no other run is working on this host')
+    assert result['msg'].startswith('web-1 (lhins-00000001) is not touched: run other-run is working on it')
+
+
+def test_calls_take_the_batch_hosts_that_go_on_to_the_rollback():
+    task_vars = play(hosts=3, batch=(0, 1, 2), _snapshot_rollback_scope={'fleet': [{'host': 'web-9', 'instance_id': 'lhins-00000009',
+                                                                                    'region': ''}]})
+    for name, in_batch in (('web-1', True), ('web-2', False), ('web-3', True)):
+        task_vars['hostvars'][name].update(_snapshot_rollback_in_batch=in_batch, _snapshot_rollback_instance_id=task_vars['hostvars'][name][
+            'lighthouse_instance_id'], _snapshot_rollback_region='', _snapshot_rollback_decision={'resume': 'start'}, inventory_hostname=name)
+    result = run_step({'step': 'calls'}, task_vars)
+    assert [call['hosts'] for call in result['calls']] == [['web-1', 'web-3']]
+    assert result['calls'][0]['fleet'] == [{'instance_id': 'lhins-00000009', 'region': None, 'name': 'web-9'}]
+
+
+def apply_result(entry):
+    return {'item': {'instance_ids': ['lhins-00000001']}, 'elapsed': 9.5, 'instances': [dict(
+        {'instance_id': 'lhins-00000001', 'failed': False, 'step': None, 'msg': None, 'error_code': None, 'request_id': 'req-apply',
+         'start_request_id': 'req-start-2'}, **entry)]}
+
+
+def test_outcome_passes_on_the_entry_and_the_operation_the_instance_must_still_show():
+    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_preflight=preflight())
+    result = run_step({'step': 'outcome', 'results': [apply_result({})]}, task_vars)
+    assert (result['ok'], result['touched'], result['instance_request_id'], result['elapsed']) == (True, True, 'req-start-2', 9.5)
+    assert 'failed' not in result and result['verify_started'] > 0
+    already_running = run_step({'step': 'outcome', 'results': [apply_result({'start_request_id': None})]}, task_vars)
+    assert already_running['instance_request_id'] == 'req-start'
+
+
+def test_outcome_of_a_failed_rollback_fails_naming_the_roles_step_code_and_request():
+    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_preflight=preflight())
+    entry = {'failed': True, 'step': 'rollback', 'msg': 'the rollback failed', 'error_code': 'OperationFailed', 'rolled_back': False}
+    result = run_step({'step': 'outcome', 'results': [apply_result(entry)]}, task_vars)
+    assert (result['failed'], result['msg'], result['touched']) == (True, 'the rollback failed', True)
+    assert result['snapshot_rollback_step'] == 'Roll the system disk back and wait until it is done'
+    assert (result['error_code'], result['request_id']) == ('OperationFailed', 'req-apply')
+
+
+def test_final_fails_a_host_whose_instance_another_client_worked_on():
+    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_outcome={'instance_request_id': 'req-start-2'})
+    read = {'item': {'instance_ids': ['lhins-00000001']}, 'instances': [{'instance_id': 'lhins-00000001', 'latest_operation': 'RebootInstances',
+                                                                         'latest_operation_request_id': 'req-reboot'}]}
+    result = run_step({'step': 'final', 'results': [read]}, task_vars)
+    assert (result['failed'], result['foreign']) == (True, True)
+    assert result['snapshot_rollback_step'] == "Check that the last rollback of the host's instance is this run's"
+    read['instances'][0]['latest_operation_request_id'] = 'req-start-2'
+    assert run_step({'step': 'final', 'results': [read]}, task_vars)['ok'] is True
+
+
+def journal_facts(**changes):
+    return dict({'run_id': RUN, 'host': 'web-1', 'instance_id': 'lhins-00000001', 'snapshot_id': None, 'snapshot_name': 'baseline',
+                 'preflight': preflight(), 'decision': {'resume': 'full', 'reason': 'it is to be rolled back'}, 'plan': ['start it'],
+                 'batch': {'entry': {'request_id': 'req-apply'}, 'elapsed': 9.5}, 'verify_started': None, 'started': '1717236900.0',
+                 'restarted': None, 'failed': None}, **changes)
+
+
+def test_journal_publishes_the_entry_and_appends_it_to_the_file(tmp_path):
+    path = str(tmp_path / 'logs' / 'journal.json')
+    task_vars = play(snapshot_rollback_journal_path=path)
+    first = run_step({'step': 'journal', 'facts': journal_facts()}, task_vars)
+    second = run_step({'step': 'journal', 'facts': journal_facts(host='web-2')}, task_vars, check_mode=True)
+    with open(path, encoding='utf-8') as handle:
+        written = json.load(handle)
+    assert [entry['outcome'] for entry in written] == ['rolled_back', 'planned']
+    assert first['changed'] is False and first['outcome'] == 'rolled_back' and first['started'] == '2024-06-01T10:15:00Z'
+    assert first['ansible_stats'] == {'data': {'snapshot_rollback_journal': {'web-1': written[0]}}, 'per_host': False, 'aggregate': True}
+    assert second['request_ids']['rollback'] == 'req-apply'
+    assert oct(os.stat(path).st_mode & 0o777) == '0o644'
+
+
+def test_journal_of_a_failure_tells_its_step(tmp_path):
+    failed = {'task': 'Run the command health checks on the host', 'result': {'msg': 'rc 1'}}
+    result = run_step({'step': 'journal', 'facts': journal_facts(failed=failed)}, play())
+    assert result['outcome'] == 'failed' and result['error']['step'] == 'Run the command health checks on the host'
+
+
+def test_hosts_writing_the_journal_at_once_lose_no_entry(tmp_path):
+    path = str(tmp_path / 'journal.json')
+    threads = [threading.Thread(target=action.append_to_journal, args=(path, {'host': 'web-%d' % number})) for number in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with open(path, encoding='utf-8') as handle:
+        assert sorted(entry['host'] for entry in json.load(handle)) == sorted('web-%d' % number for number in range(20))
+
+
+def summary_vars(**changes):
+    task_vars = play(hosts=2, _snapshot_rollback_scope={'hosts': ['web-1', 'web-2']}, **changes)
+    task_vars['hostvars']['web-1']['_snapshot_rollback_entry'] = {'host': 'web-1', 'outcome': 'rolled_back', 'error': None}
+    task_vars['hostvars']['web-2']['_snapshot_rollback_entry'] = {'host': 'web-2', 'outcome': 'failed', 'restarted': None,
+                                                                  'error': {'step': 'Pre-flight', 'message': 'no such snapshot'}}
+    task_vars['_snapshot_rollback_entry'] = task_vars['hostvars']['web-2']['_snapshot_rollback_entry']
+    return task_vars
+
+
+def test_summary_shows_and_publishes_every_host():
+    result = run_step({'step': 'summary', 'results': []}, summary_vars())
+    assert result['msg'] == ['host   status', 'web-1  rolled back', 'web-2  failed at "Pre-flight"']
+    assert result['ansible_stats']['aggregate'] is False and result['ansible_stats']['data']['snapshot_rollback_summary']['unfinished'] == ['web-2']
+    # The failed host fails the run itself; a summary that is only incomplete fails it only for a resumed run.
+    assert result['fail_message'] is None
+
+
+def test_summary_fails_a_check_with_a_failed_host_and_a_resumed_run_left_unfinished():
+    check = run_step({'step': 'summary', 'results': []}, summary_vars(), check_mode=True)
+    assert check['fail_message'] == 'The check failed for 1 of 2 hosts - web-2 at "Pre-flight": no such snapshot'
+    task_vars = summary_vars(snapshot_rollback_run_id=RUN)
+    task_vars['hostvars']['web-2']['_snapshot_rollback_entry'] = {'host': 'web-2', 'outcome': 'skipped', 'error': None}
+    del task_vars['hostvars']['web-1']['_snapshot_rollback_entry']
+    task_vars['_snapshot_rollback_entry'] = task_vars['hostvars']['web-2']['_snapshot_rollback_entry']
+    result = run_step({'step': 'summary', 'results': []}, task_vars)
+    assert result['fail_message'] == 'Run %s is not finished: web-1 of the pattern is not rolled back in it' % RUN

@@ -54,10 +54,12 @@ class ActionModule(ActionBase):
         """The fleet (the hosts of the pattern), then the checks: the input of every host to check (all of them in the first
         batch), that the pattern covers the play's hosts and, with ``strict``, the play's order and batches."""
         play_hosts, batch, hostvars = task_vars['ansible_play_hosts_all'], task_vars['ansible_play_batch'], task_vars['hostvars']
-        pattern, pattern_hosts = args['pattern'], args['pattern_hosts']
+        pattern, pattern_hosts, run_id = args['pattern'], args['pattern_hosts'], task_vars['_snapshot_rollback_run_id']
         result = {'changed': False, 'pattern': pattern, 'hosts': pattern_hosts, 'fleet': rules.scope(pattern_hosts, hostvars),
                   '_ansible_verbose_always': True,
-                  'msg': ['Run id: %s' % task_vars['_snapshot_rollback_run_id'], 'Host order: %s' % ' -> '.join(play_hosts),
+                  'msg': ['Run id: %s%s' % (run_id, '' if task_vars.get('snapshot_rollback_run_id') else
+                                            ' (generated; rerun with -e snapshot_rollback_run_id=%s to resume this run)' % run_id),
+                          'Host order: %s' % ' -> '.join(play_hosts),
                           'Left out by --limit: %s' % (', '.join(host for host in pattern_hosts if host not in play_hosts) or 'none'),
                           'Now: %s' % ', '.join(batch)]}
         failed = self._check_problem(args, task_vars, pattern, pattern_hosts)
@@ -187,8 +189,9 @@ class ActionModule(ActionBase):
             fail = (unfinished and task_vars.get('snapshot_rollback_run_id') and own['error'] is None and own['outcome'] != 'checked'
                     and 'Run %s is not finished: %s of the pattern %s not rolled back in it' % (
                         run_id, ', '.join(unfinished), 'are' if len(unfinished) > 1 else 'is'))
-        return dict(summary, changed=False, msg=summary['table'], fail_message=fail or None, _ansible_verbose_always=True,
-                    ansible_stats={'data': {'snapshot_rollback_summary': summary}, 'per_host': False, 'aggregate': False})
+        # Nested: the summary's own "failed" (the hosts that failed) must not read as this task's failure.
+        return {'changed': False, 'summary': summary, 'msg': summary['table'], 'fail_message': fail or None, '_ansible_verbose_always': True,
+                'ansible_stats': {'data': {'snapshot_rollback_summary': summary}, 'per_host': False, 'aggregate': False}}
 
 
 def iso_time(seconds):

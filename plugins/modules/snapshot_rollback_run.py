@@ -10,25 +10,32 @@ module: snapshot_rollback_run
 short_description: The bookkeeping of the snapshot_rollback role (internal)
 version_added: 0.2.0
 description:
-  - Runs on the controller only. The C(tencentcloud.lighthouse.snapshot_rollback) role calls it for its input checks,
-    for each host's decision and plan, and for each host's journal entry.
-  - B(Internal to the role): not a stable public API; its options and results change with the role.
+  - Runs on the controller only, and reads what it needs of the play and its hosts itself. The
+    C(tencentcloud.lighthouse.snapshot_rollback) role calls it for each step of its bookkeeping, so that its tasks read as
+    the sequence of a rollback.
+  - B(Internal to the role), documented for completeness; its options and results change with the role.
 author:
   - tencentcloud.lighthouse maintainers (!UNKNOWN)
 options:
   step:
     description:
-      - V(check) checks the input of the play's hosts (every host in the first batch, the batch's hosts later), that
-        O(pattern_hosts) cover the play's hosts and, with O(strict), the play's order and batches; it fails naming the
-        first problem.
-      - V(decide) decides where the host continues from its O(record) and the O(preflight), plans it, and fails when
-        another run is working on the host.
-      - V(decide) reports a change in check mode when the host would be changed.
+      - V(check), run once per batch, settles the fleet (the hosts of O(pattern_hosts) with their instances) and checks the
+        input of the play's hosts (every host in the first batch, the batch's hosts later), that O(pattern_hosts) cover the
+        play's hosts and, with O(strict), the play's order and batches; it fails naming the first problem.
+      - V(decide) decides where the host continues from its O(record) and the pre-flight, and plans it; it fails when another
+        run is working on the host. In check mode it reports a change when the run would change the host.
+      - V(calls), run once per batch, groups the batch's hosts that go on to the rollback by region.
+      - V(outcome) reads the host's outcome in O(results), the batch's M(tencentcloud.lighthouse.lighthouse_snapshot_apply)
+        runs, and fails naming the step that failed for its instance.
+      - V(final) checks in O(results), the batch's last M(tencentcloud.lighthouse.lighthouse_instance_info) reads, that the
+        host's instance is still as the run left it.
       - V(journal) makes the host's journal entry from O(facts), publishes it with the run's stats as
-        C(snapshot_rollback_journal), and appends it to O(journal_path).
+        C(snapshot_rollback_journal), and appends it to the role's journal file, in check mode too.
+      - V(summary) sums up every host of the fleet's pattern, with O(results) the records of the hosts C(--limit) left out,
+        and publishes it as C(snapshot_rollback_summary).
     type: str
     required: true
-    choices: [check, decide, journal]
+    choices: [check, decide, calls, outcome, final, journal, summary]
   values:
     description: With V(check), the role's variables as the running host sees them, keyed without their prefix.
     type: dict
@@ -45,24 +52,16 @@ options:
   record:
     description: With V(decide), the text of the host's record, empty when it has none, V(null) when it could not be read.
     type: str
-  run_id:
-    description: With V(decide), the run id.
-    type: str
-  preflight:
-    description: With V(decide), the result of the pre-flight (M(tencentcloud.lighthouse.lighthouse_snapshot_apply) in check mode).
-    type: dict
-  adopt:
-    description: With V(decide), the role's C(snapshot_rollback_adopt_rollback).
-    type: bool
   options:
     description: With V(decide), what the plan needs of the role's variables.
     type: dict
+  results:
+    description: With V(outcome), V(final) and V(summary), the results of the loop they read.
+    type: list
+    elements: dict
   facts:
     description: With V(journal), what the host's entry is made of.
     type: dict
-  journal_path:
-    description: With V(journal), the journal file on the controller, if any.
-    type: path
 extends_documentation_fragment:
   - tencentcloud.lighthouse.attributes
 attributes:
@@ -79,38 +78,40 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Check the input of every host and the run's order
+- name: Group the batch's hosts by region
   tencentcloud.lighthouse.snapshot_rollback_run:
-    step: check
-    values: {serial: 1, wait_timeout: 1200}
-    pattern: web
-    pattern_hosts: [web-1, web-2]
-    strict: true
+    step: calls
   run_once: true
+  register: calls
 """
 
 RETURN = r"""
+fleet:
+  description: With V(check), every host of the pattern with its instance id and region.
+  returned: with step=check
+  type: list
+  elements: dict
 resume:
   description: With V(decide), where the host continues, V(full), V(start), V(done) or V(refuse).
   returned: with step=decide
   type: str
   sample: full
-reason:
-  description: With V(decide), why.
-  returned: with step=decide
-  type: str
-  sample: it is to be rolled back to lhsnap-nv6aqcv6
-rollback_request_id:
-  description: With V(decide), the rollback taken as this run's, if any.
-  returned: with step=decide
-  type: str
 plan:
   description: With V(decide), what the role will do with the host, step by step.
   returned: with step=decide
   type: list
   elements: str
+calls:
+  description: With V(calls), one entry per region, with the C(instances) and C(fleet) of the module run.
+  returned: with step=calls
+  type: list
+  elements: dict
+entry:
+  description: With V(outcome), the host's entry of the module run's RV(tencentcloud.lighthouse.lighthouse_snapshot_apply#module:instances).
+  returned: with step=outcome
+  type: dict
 snapshot_rollback_step:
-  description: On a failure, the role's name for the check that failed.
+  description: On a failure, the role's name for the step that failed.
   returned: failure
   type: str
   sample: Check the role's variables
@@ -119,4 +120,9 @@ outcome:
   returned: with step=journal
   type: str
   sample: rolled_back
+table:
+  description: With V(summary), the summary as lines of text, and every other field of C(snapshot_rollback_summary).
+  returned: with step=summary
+  type: list
+  elements: str
 """

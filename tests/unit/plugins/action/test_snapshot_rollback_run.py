@@ -58,7 +58,10 @@ def test_check_passes_and_shows_the_run_id_the_order_and_the_fleet():
     result = run_step(check_args(task_vars, ['web-1', 'web-2', 'web-3', 'db-1']), dict(task_vars, hostvars=dict(
         task_vars['hostvars'], **{'db-1': host(9)})))
     assert 'failed' not in result
-    assert result['msg'] == ['Run id: %s' % RUN, 'Host order: web-1 -> web-2 -> web-3', 'Left out by --limit: db-1', 'Now: web-1']
+    assert result['msg'] == ['Run id: %s (generated; rerun with -e snapshot_rollback_run_id=%s to resume this run)' % (RUN, RUN),
+                             'Host order: web-1 -> web-2 -> web-3', 'Left out by --limit: db-1', 'Now: web-1']
+    given = run_step(check_args(task_vars), dict(task_vars, snapshot_rollback_run_id=RUN))
+    assert given['msg'][0] == 'Run id: %s' % RUN
     assert [member['host'] for member in result['fleet']] == ['web-1', 'web-2', 'web-3', 'db-1']
 
 

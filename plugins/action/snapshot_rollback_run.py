@@ -78,11 +78,11 @@ class ActionModule(ActionBase):
             return 'input', "Nothing was changed, because of the role's input: %s" % '; '.join(problems)
         missing = [host for host in play_hosts if host not in pattern_hosts]
         if not pattern_hosts or missing:
+            matched = 'none of %s of this play' % ', '.join(missing) if pattern_hosts else 'no host of the inventory'
             return 'scope', (
                 'Nothing was changed: the fleet\'s host pattern "%s" (snapshot_rollback_scope, else snapshot_rollback_hosts) matches %s; '
                 'expected the play\'s host pattern, or one that takes in every host of the play, so that the fleet guard sees every '
-                'instance this run may take down.') % (pattern, 'no host of the inventory' if not pattern_hosts else
-                                                      'none of %s of this play' % ', '.join(missing))
+                'instance this run may take down.') % (pattern, matched)
         if not args['strict']:
             return None
         order = rules.order_problem(play_hosts, hostvars)

@@ -236,7 +236,7 @@ def single_host(directory):
     table(['run', 'wall per host (s)', 'cloud (s)', 'overhead per host (s)', 'wall / cloud', 'API calls per host',
            "tasks / module runs / of them the collection's, per host", 'control-node CPU per host (s)'], rows)
     for label, wall, _calls in peers:
-        print('\nRole overhead / %s overhead: %.2f' % (label.split(',')[0], (role_per_host - cloud) / max(wall / SINGLE_HOSTS - cloud, 0.001)))
+        print('\nRole overhead / %s overhead: %.2f' % (label.split(',', maxsplit=1)[0], (role_per_host - cloud) / max(wall / SINGLE_HOSTS - cloud, 0.001)))
     if tccli_wall is None:
         print('\n(tccli not found: set TCCLI to its path, as make bench does, to compare with a tccli script)')
     print('\nAPI calls per host, by action:\n')

@@ -57,7 +57,7 @@ APPLY_RATE = 20
 MODULE_PREFIX = 'tencentcloud.lighthouse.'
 # Actions that run inside ansible-playbook; every other task result is a module run (a process, on the host or the control node).
 CONTROLLER_ACTIONS = {'ansible.builtin.' + name for name in ('assert', 'debug', 'fail', 'set_fact', 'set_stats', 'include_tasks',
-                                                             'validate_argument_spec')}
+                                                             'validate_argument_spec')} | {MODULE_PREFIX + 'snapshot_rollback_run'}
 
 
 def title(text):

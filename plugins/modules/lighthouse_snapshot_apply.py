@@ -1061,6 +1061,8 @@ def roll_back_batch(module):
             with failing_at('pre-flight', [of[entry['instance_id']]]):
                 views[entry['instance_id']] = module.waiter.wait('instance %s to be ready for a rollback' % entry['instance_id'],
                                                                  preflight_probe(client, instance_params, cutoff), module.deadline, describe_view)
+    # Each instance as last seen, so that a step reads again only what it cannot know.
+    latest = dict((instance_id, view['instance']) for instance_id, view in views.items())
     for instance_id, view in views.items():
         of[instance_id].update(snapshot_id=view['snapshot']['snapshot_id'], snapshot=view['snapshot'])
     to_roll = [entry['instance_id'] for entry in entries if entry['instance_id'] in views and views[entry['instance_id']]['needed']]
@@ -1068,7 +1070,7 @@ def roll_back_batch(module):
         with failing_at('fleet guard', going(to_roll)):
             fleet_unavailable(module, list(of))
     if module.check_mode:
-        return batch_result(module, outcomes, views)
+        return batch_result(module, outcomes, views, latest)
     if params['backup']:
         back_up(module, going(to_roll))
 
@@ -1089,35 +1091,52 @@ def roll_back_batch(module):
             with failing_at('fleet guard', going(to_roll)):
                 fleet_unavailable(module, list(of))
 
-    for outcome in going(to_roll):
+    # One read for the batch until every stop has ended; each rollback is then sent at once, while its instance's latest
+    # operation is still this task's stop (or, for one stopped already, what the caller said it must follow).
+    rolling = [outcome['instance_id'] for outcome in going(to_roll)]
+    if rolling:
+        with failing_at('stop', going(rolling)):
+            latest.update((item['instance_id'], item) for item in wait_power(module, rolling, stopped, 'the stop of %d instance(s)' % len(stopped)))
+    for outcome in going(rolling):
         instance_id = outcome['instance_id']
         entry_after = next(entry['after_request_id'] for entry in entries if entry['instance_id'] == instance_id)
         instance_params = dict(params, instance_id=instance_id, snapshot_id=outcome['snapshot_id'], backup=False,
                                after_request_id=stopped.get(instance_id) or entry_after)
+        view = {'instance': latest[instance_id], 'snapshot': outcome['snapshot'], 'needed': True}
         # Whether this instance's rollback was sent: settle_and_send sets changed once a request is accepted or may have been.
         changed_before = module.result.pop('changed', False)
         try:
             with failing_at('rollback', [outcome]):
-                send_rollback(module, instance_params, preflight_probe(client, instance_params), None, outcome)
+                check_latest_request(view['instance'], view['snapshot'], instance_params['after_request_id'])
+                check_power_state(view['instance'], params['force'])
+                send_rollback(module, instance_params, preflight_probe(client, instance_params), view, outcome)
         finally:
             outcome['rollback_sent'] = module.result.get('changed', False)
             module.result['changed'] = changed_before or outcome['rollback_sent']
     for outcome in going(to_roll):
         if outcome['request_id'] and module.waits:
             with failing_at('rollback', [outcome]):
-                wait_rollback(module, outcome)
+                latest[outcome['instance_id']] = wait_rollback(module, outcome)
 
     to_start = [outcome['instance_id'] for outcome in going(of) if params['start']]
     if to_start:
         started = {}
         with failing_at('start', going(to_start)):
-            send_power(module, to_start, 'running', params['stop_type'], settle_instances(module, to_start), started, [])
-            wait_power(module, to_start, started, 'the start of %d instance(s)' % len(started))
+            # Settled already when the rollback has just been awaited; read only when an instance is not known so.
+            known = [latest.get(instance_id) for instance_id in to_start]
+            instances = known if all(item and settled(item) for item in known) else settle_instances(module, to_start)
+            send_power(module, to_start, 'running', params['stop_type'], instances, started, [])
+            latest.update((item['instance_id'], item) for item in wait_power(module, to_start, started, 'the start of %d instance(s)' % len(started)))
         for instance_id in to_start:
             of[instance_id]['start_request_id'] = started.get(instance_id)
     if params['restart_on_failure']:
-        restart(module, [outcome for outcome in touched if outcome['failed'] and outcome['error_code'] != OPERATION_CHANGED])
-    return batch_result(module, outcomes, views)
+        restarted = restart(module, [outcome for outcome in touched if outcome['failed'] and outcome['error_code'] != OPERATION_CHANGED])
+        latest.update((item['instance_id'], item) for item in restarted)
+    # A failed step leaves its instances as last seen unknown: they are read again.
+    for outcome in outcomes:
+        if outcome['failed']:
+            latest.pop(outcome['instance_id'], None)
+    return batch_result(module, outcomes, views, latest)
 
 
 def back_up(module, outcomes):
@@ -1143,30 +1162,37 @@ def back_up(module, outcomes):
 def wait_rollback(module, outcome):
     instance_id, snapshot_id, request_id = outcome['instance_id'], outcome['snapshot_id'], outcome['request_id']
     what = 'the rollback of instance %s to snapshot %s (request %s)' % (instance_id, snapshot_id, request_id)
-    module.waiter.wait(what, rollback_probe(module.client, instance_id, snapshot_id, request_id), module.deadline,
-                       lambda seen: describe_view(with_snapshot(module.client, seen, snapshot_id)))
+    view = module.waiter.wait(what, rollback_probe(module.client, instance_id, snapshot_id, request_id), module.deadline,
+                              lambda seen: describe_view(with_snapshot(module.client, seen, snapshot_id)))
     outcome['rolled_back'] = True
+    return view['instance']
 
 
 def restart(module, outcomes):
-    """Start again the instances of `outcomes` that are not RUNNING (their step after the stop failed); note which were."""
+    """Start again the instances of `outcomes` that are not RUNNING (their step after the stop failed); note which were.
+
+    Returns the instances as the start left them (none when it failed).
+    """
     ids = [outcome['instance_id'] for outcome in outcomes]
+    started, instances = {}, []
     if not ids:
-        return
-    started = {}
+        return instances
     try:
         send_power(module, ids, 'running', module.params['stop_type'], settle_instances(module, ids), started, [])
-        wait_power(module, ids, started, 'the start again of %d instance(s)' % len(started))
+        instances = wait_power(module, ids, started, 'the start again of %d instance(s)' % len(started))
     except LighthouseError as err:
         for outcome in outcomes:
             outcome['msg'] += '; starting it again failed: %s' % err.message
     for outcome in outcomes:
         outcome['restarted'] = outcome['instance_id'] in started
+    return instances
 
 
-def batch_result(module, outcomes, views):
-    """Each instance as it is now in its outcome, and the diff; raise for the instances that failed, naming each with its step."""
-    now = dict((item['instance_id'], item) for item in describe_instances(module.client, [outcome['instance_id'] for outcome in outcomes]))
+def batch_result(module, outcomes, views, latest):
+    """Each instance as it is now in its outcome (read again unless `latest` has it), and the diff; raise for the instances
+    that failed, naming each with its step."""
+    unknown = [outcome['instance_id'] for outcome in outcomes if outcome['instance_id'] not in latest]
+    now = dict(latest, **dict((item['instance_id'], item) for item in (describe_instances(module.client, unknown) if unknown else [])))
     before, after = {}, {}
     for outcome in outcomes:
         instance = outcome['instance'] = now[outcome['instance_id']]

@@ -1079,7 +1079,9 @@ def roll_back_batch(module):
     to_stop = [outcome['instance_id'] for outcome in touched if params['stop'] and views[outcome['instance_id']]['instance']['instance_state'] == 'RUNNING']
     if to_stop:
         with failing_at('stop', going(to_stop)):
-            send_power(module, to_stop, 'stopped', params['stop_type'], settle_instances(module, to_stop), stopped, [])
+            # Planned from the pre-flight's look: a stop refused because another client changed an instance since is planned
+            # again from a fresh one (settle_and_send).
+            send_power(module, to_stop, 'stopped', params['stop_type'], [latest[instance_id] for instance_id in to_stop], stopped, [])
         for outcome in going(to_stop):
             outcome['stop_request_id'] = stopped.get(outcome['instance_id'])
             if not outcome['stop_request_id']:

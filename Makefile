@@ -12,11 +12,11 @@ COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
 
-.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint molecule awx-runner compat test demo bench clean
+.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint importer installed molecule awx-runner compat test demo bench clean
 
 help:
 	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
-	@echo "make test   everything CI runs: sanity, unit, emulator, integration, molecule, lint"
+	@echo "make test   everything CI runs: sanity, unit, emulator, integration, lint, galaxy-importer, install guide, molecule, AWX"
 	@echo "make bench  print the rollback's overhead, API calls and fleet times against the emulator (BENCH_ARGS=--help)"
 
 # OpenSSH's server gives the emulator's instances real SSH endpoints (the role's tests and the demo).
@@ -71,6 +71,21 @@ integration: collection
 lint: venv
 	$(BIN)/ansible-lint
 
+# galaxy-importer, which Galaxy runs on an upload, on the tarball `ansible-galaxy collection build` makes, with its
+# default settings: ansible-doc and an offline ansible-lint, no container (its ansible-test sanity runs only in one,
+# and is off by default). It logs what it finds as WARNING or ERROR lines and still exits 0: any such line fails here.
+IMPORTER_DIR := $(BUILD_ROOT)/importer
+importer: collection
+	rm -rf $(IMPORTER_DIR) && mkdir -p $(IMPORTER_DIR)
+	$(BIN)/ansible-galaxy collection build --output-path $(IMPORTER_DIR) $(COLLECTION)
+	cd $(IMPORTER_DIR) && PATH=$(BIN):$$PATH $(BIN)/python -m galaxy_importer.main tencentcloud-lighthouse-*.tar.gz | tee importer.log
+	@if grep -E '^(WARNING|ERROR)' $(IMPORTER_DIR)/importer.log; then echo 'galaxy-importer reported the lines above' >&2; exit 1; fi
+
+# The install guide (README.md) and the quick start of docs/testing.md, run as written by a user with a fresh home
+# and a fresh virtualenv (tests/installed): built, installed, the demo and a playbook over the inventory plugin.
+installed: collection
+	cd $(COLLECTION) && $(BIN)/pytest -q -p no:cacheprovider tests/installed
+
 # The role's scenarios (extensions/molecule); each starts an emulator whose instances are real SSH hosts on loopback.
 # Three lanes run side by side: the scenarios mostly wait on SSH and the emulator (two lanes kept about one core
 # busy in all). "concurrent" measures how long instances are down and "contention" races two runs, so they run alone
@@ -124,7 +139,7 @@ demo: collection
 bench: collection $(TCCLI_VENV)/bin/.installed
 	cd $(COLLECTION) && TCCLI=$(TCCLI_VENV)/bin/tccli $(BIN)/python tests/benchmarks/bench.py $(BENCH_ARGS)
 
-test: sanity units emulator-tests integration lint molecule awx-runner
+test: sanity units emulator-tests integration lint importer installed molecule awx-runner
 
 clean:
 	rm -rf $(BUILD_ROOT) tests/output

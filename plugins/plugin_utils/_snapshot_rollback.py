@@ -24,6 +24,9 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
 POSITIVE_NUMBERS = ('wait_timeout', 'verify_timeout', 'health_timeout', 'health_interval', 'connection_timeout',
                     'max_unavailable')
 TASK_FILES = ('pre_tasks', 'verify_tasks', 'post_tasks')
+# Variables the role no longer has, with what replaces each: they only repeated the host variables the inventory plugin sets.
+REMOVED_VARIABLES = {'snapshot_rollback_instance_id': 'the host variable lighthouse_instance_id',
+                     'snapshot_rollback_region': 'the host variable lighthouse_region'}
 
 # The steps a host goes through, in order; a record on the guest names the last one it reached.
 STEP_STOPPING = 'stopping'          # written before the stop: the disk has not been rolled back in this run
@@ -54,7 +57,9 @@ def check_variables(given, known, values, playbook_dir):
     problems = []
     prefix = _name('')
     suffixes = {name[len(prefix):]: name for name in known if name.startswith(prefix)}
-    for name in sorted(set(given) - set(known)):
+    for name in sorted(set(given) & set(REMOVED_VARIABLES)):
+        problems.append('%s is no longer a variable of the role (removed in 0.2.0): set %s instead' % (name, REMOVED_VARIABLES[name]))
+    for name in sorted(set(given) - set(known) - set(REMOVED_VARIABLES)):
         # Compared without the common prefix, which would make every name look close to every other.
         close = difflib.get_close_matches(name[len(prefix):], list(suffixes), n=1, cutoff=0.6)
         problems.append('unknown variable %s%s' % (name, '; did you mean %s?' % suffixes[close[0]] if close else ''))
@@ -121,9 +126,9 @@ def check_hosts(hosts, hostvars, given, known, values, playbook_dir):
             host_values = dict(values, **dict((option, own[_name(option)]) for option in values if _name(option) in names))
             checked[key] = check_variables(sorted(set(given) | set(names)), known, host_values, playbook_dir)
         problems = list(checked[key])
-        if not (own.get('snapshot_rollback_instance_id') or own.get('lighthouse_instance_id') or values.get('instance_id')):
+        if not own.get('lighthouse_instance_id'):
             problems.append('no instance id: set the host variable lighthouse_instance_id (the inventory plugin tencentcloud.lighthouse.lighthouse '
-                            'does) or snapshot_rollback_instance_id to the lhins- id of its instance')
+                            'does) to the lhins- id of its instance')
         for problem in problems:
             owners.setdefault(problem, []).append(host)
     return [problem if len(found) == len(hosts) else '%s: %s' % (', '.join(found), problem) for problem, found in owners.items()]
@@ -345,10 +350,8 @@ def scope(hosts, hostvars):
     found = []
     for host in hosts:
         variables = hostvars.get(host, {})
-        instance_id = variables.get('snapshot_rollback_instance_id') or variables.get('lighthouse_instance_id')
-        if instance_id:
-            found.append({'host': host, 'instance_id': instance_id,
-                          'region': variables.get('snapshot_rollback_region') or variables.get('lighthouse_region') or ''})
+        if variables.get('lighthouse_instance_id'):
+            found.append({'host': host, 'instance_id': variables['lighthouse_instance_id'], 'region': variables.get('lighthouse_region') or ''})
     return found
 
 

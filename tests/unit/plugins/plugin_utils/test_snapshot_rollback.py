@@ -23,7 +23,7 @@ ROLLBACK_REQUEST = 'req-rollback'
 
 # The variable names the role knows: its argument spec's options and the shipped playbook's.
 KNOWN = ['snapshot_rollback_%s' % name for name in (
-    'instance_id', 'snapshot_id', 'snapshot_name', 'region', 'stop_type', 'wait_timeout', 'backup', 'backup_name',
+    'snapshot_id', 'snapshot_name', 'stop_type', 'wait_timeout', 'backup', 'backup_name',
     'verify_timeout', 'health_checks', 'health_timeout', 'health_interval', 'pre_tasks', 'verify_tasks', 'post_tasks',
     'run_id', 'strict_serial', 'marker_dir', 'journal_path', 'adopt_rollback', 'restart_on_failure', 'connection_check',
     'connection_timeout', 'scope', 'scope_tags', 'max_unavailable', 'hosts', 'serial')]
@@ -278,7 +278,14 @@ def test_check_hosts_needs_an_instance_id_for_every_host(tmp_path):
     del hostvars['lh-2']['lighthouse_instance_id']
     assert sr.check_hosts(['lh-1', 'lh-2', 'lh-3'], hostvars, [], KNOWN, GOOD_VALUES, str(tmp_path)) == [
         'lh-2: no instance id: set the host variable lighthouse_instance_id (the inventory plugin tencentcloud.lighthouse.lighthouse does) '
-        'or snapshot_rollback_instance_id to the lhins- id of its instance']
+        'to the lhins- id of its instance']
+
+
+@pytest.mark.parametrize('name, replacement', [('snapshot_rollback_instance_id', 'lighthouse_instance_id'),
+                                               ('snapshot_rollback_region', 'lighthouse_region')])
+def test_check_variables_names_what_replaces_a_removed_variable(tmp_path, name, replacement):
+    assert sr.check_variables([name], KNOWN, GOOD_VALUES, str(tmp_path)) == [
+        '%s is no longer a variable of the role (removed in 0.2.0): set the host variable %s instead' % (name, replacement)]
 
 
 def test_check_hosts_finds_a_misspelt_inventory_variable(tmp_path):
@@ -490,25 +497,17 @@ def test_parse_record_keeps_any_dict():
 # scope
 
 SCOPES = [
-    ('role-variable-wins',
-     {'web-1': {'snapshot_rollback_instance_id': 'lhins-1', 'lighthouse_instance_id': 'lhins-x', 'snapshot_rollback_region': 'ap-a',
-                'lighthouse_region': 'ap-x'}},
-     [{'host': 'web-1', 'instance_id': 'lhins-1', 'region': 'ap-a'}]),
     ('inventory-variables',
      {'web-1': {'lighthouse_instance_id': 'lhins-1', 'lighthouse_region': 'ap-b'}},
-     [{'host': 'web-1', 'instance_id': 'lhins-1', 'region': 'ap-b'}]),
-    ('empty-role-variables-fall-back',
-     {'web-1': {'snapshot_rollback_instance_id': '', 'lighthouse_instance_id': 'lhins-1', 'snapshot_rollback_region': '',
-                'lighthouse_region': 'ap-b'}},
      [{'host': 'web-1', 'instance_id': 'lhins-1', 'region': 'ap-b'}]),
     ('no-region',
      {'web-1': {'lighthouse_instance_id': 'lhins-1'}},
      [{'host': 'web-1', 'instance_id': 'lhins-1', 'region': ''}]),
-    ('role-region-with-inventory-id',
-     {'web-1': {'lighthouse_instance_id': 'lhins-1', 'snapshot_rollback_region': 'ap-a'}},
-     [{'host': 'web-1', 'instance_id': 'lhins-1', 'region': 'ap-a'}]),
+    ('empty-region',
+     {'web-1': {'lighthouse_instance_id': 'lhins-1', 'lighthouse_region': ''}},
+     [{'host': 'web-1', 'instance_id': 'lhins-1', 'region': ''}]),
     ('without-id-skipped',
-     {'web-1': {'lighthouse_region': 'ap-b'}, 'web-2': {'snapshot_rollback_instance_id': ''}},
+     {'web-1': {'lighthouse_region': 'ap-b'}, 'web-2': {'lighthouse_instance_id': ''}},
      []),
 ]
 
@@ -519,7 +518,7 @@ def test_scope_of_one_host(hostvars, expected):
 
 
 def test_scope_keeps_the_hosts_order_and_skips_hosts_without_an_id():
-    hostvars = {'a': {'lighthouse_instance_id': 'lhins-a'}, 'b': {}, 'c': {'snapshot_rollback_instance_id': 'lhins-c'},
+    hostvars = {'a': {'lighthouse_instance_id': 'lhins-a'}, 'b': {}, 'c': {'lighthouse_instance_id': 'lhins-c'},
                 'd': {'lighthouse_instance_id': 'lhins-d', 'lighthouse_region': 'ap-d'}}
     assert sr.scope(['d', 'b', 'missing', 'c', 'a'], hostvars) == [
         {'host': 'd', 'instance_id': 'lhins-d', 'region': 'ap-d'}, {'host': 'c', 'instance_id': 'lhins-c', 'region': ''},

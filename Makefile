@@ -112,10 +112,11 @@ awx-runner: collection
 	cd $(COLLECTION) && PATH=$(BIN):$$PATH $(BIN)/pytest -q -p no:cacheprovider tests/awx
 
 # The oldest ansible-core the collection supports (requires_ansible in meta/runtime.yml), in a virtualenv of its own:
-# units, the rollback and power integration targets and one molecule scenario, on the build tree `make test` uses.
+# units, the rollback, power and info integration targets (info checks the one action plugin of meta/runtime.yml) and one
+# molecule scenario, on the build tree `make test` uses.
 COMPAT_VENV := $(CURDIR)/.venv-compat
 COMPAT_BIN := $(COMPAT_VENV)/bin
-COMPAT_TARGETS ?= lighthouse_snapshot_apply lighthouse_instance_power
+COMPAT_TARGETS ?= lighthouse_snapshot_apply lighthouse_instance_power lighthouse_instance_info
 # COMPAT_SCENARIO= (empty) leaves the scenario out.
 COMPAT_SCENARIO ?= fleet
 

@@ -12,7 +12,7 @@ COLLECTION := $(BUILD_ROOT)/ansible_collections/tencentcloud/lighthouse
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
 
-.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint importer installed molecule awx-runner compat test demo bench clean
+.PHONY: help system-packages venv collection sanity units emulator-tests test-tccli integration lint docs-lint importer installed molecule awx-runner compat test demo bench clean
 
 help:
 	@echo "make demo   roll back an emulated fleet with the real playbook (no cloud account)"
@@ -111,6 +111,17 @@ molecule: collection
 awx-runner: collection
 	cd $(COLLECTION) && PATH=$(BIN):$$PATH $(BIN)/pytest -q -p no:cacheprovider tests/awx
 
+# The documentation as Ansible's docsite renders it: plugin and role docs, and docs/docsite's extra docs (rstcheck
+# included), checked by antsibull-docs in a virtualenv of its own.
+DOCS_VENV := $(CURDIR)/.venv-docs
+$(DOCS_VENV)/bin/.installed: requirements-docs.txt
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/pip install --quiet -r requirements-docs.txt
+	touch $@
+
+docs-lint: collection $(DOCS_VENV)/bin/.installed
+	cd $(COLLECTION) && PATH=$(DOCS_VENV)/bin:$$PATH $(DOCS_VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
+
 # The oldest ansible-core the collection supports (requires_ansible in meta/runtime.yml), in a virtualenv of its own:
 # units, the rollback, power and info integration targets (info checks the one action plugin of meta/runtime.yml) and one
 # molecule scenario, on the build tree `make test` uses.
@@ -140,7 +151,7 @@ demo: collection
 bench: collection $(TCCLI_VENV)/bin/.installed
 	cd $(COLLECTION) && TCCLI=$(TCCLI_VENV)/bin/tccli $(BIN)/python tests/benchmarks/bench.py $(BENCH_ARGS)
 
-test: sanity units emulator-tests integration lint importer installed molecule awx-runner
+test: sanity units emulator-tests integration lint docs-lint importer installed molecule awx-runner
 
 clean:
 	rm -rf $(BUILD_ROOT) tests/output

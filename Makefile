@@ -72,13 +72,15 @@ lint: venv
 	$(BIN)/ansible-lint
 
 # galaxy-importer, which Galaxy runs on an upload, on the tarball `ansible-galaxy collection build` makes, with its
-# default settings: ansible-doc and an offline ansible-lint, no container (its ansible-test sanity runs only in one,
-# and is off by default). It logs what it finds as WARNING or ERROR lines and still exits 0: any such line fails here.
+# default settings (ansible-doc and an offline ansible-lint, no container: its ansible-test sanity runs only in one,
+# and is off by default) plus its flake8, which Automation Hub turns on. It logs what it finds as WARNING or ERROR
+# lines and still exits 0: any such line fails here.
 IMPORTER_DIR := $(BUILD_ROOT)/importer
 importer: collection
 	rm -rf $(IMPORTER_DIR) && mkdir -p $(IMPORTER_DIR)
 	$(BIN)/ansible-galaxy collection build --output-path $(IMPORTER_DIR) $(COLLECTION)
-	cd $(IMPORTER_DIR) && PATH=$(BIN):$$PATH $(BIN)/python -m galaxy_importer.main tencentcloud-lighthouse-*.tar.gz | tee importer.log
+	cd $(IMPORTER_DIR) && PATH=$(BIN):$$PATH GALAXY_IMPORTER_RUN_FLAKE8=true $(BIN)/python -m galaxy_importer.main tencentcloud-lighthouse-*.tar.gz \
+	  | tee importer.log
 	@if grep -E '^(WARNING|ERROR)' $(IMPORTER_DIR)/importer.log; then echo 'galaxy-importer reported the lines above' >&2; exit 1; fi
 
 # The install guide (README.md) and the quick start of docs/testing.md, run as written by a user with a fresh home

@@ -13,7 +13,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.tencentcloud.lighthouse.plugins.filter.snapshot_rollback import FilterModule
+from ansible_collections.tencentcloud.lighthouse.plugins.filter.snapshot_rollback_checked_serial import FilterModule
 from ansible_collections.tencentcloud.lighthouse.plugins.plugin_utils import _snapshot_rollback as sr
 
 RUN = 'run-1'

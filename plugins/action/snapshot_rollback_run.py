@@ -186,9 +186,9 @@ class ActionModule(ActionBase):
                 len(summary['failed']), len(summary['hosts']), '; '.join(summary['failed']))
         else:
             unfinished = summary['unfinished']
-            fail = (unfinished and task_vars.get('snapshot_rollback_run_id') and own['error'] is None and own['outcome'] != 'checked' and
-                    'Run %s is not finished: %s of the pattern %s not rolled back in it' % (
-                        run_id, ', '.join(unfinished), 'are' if len(unfinished) > 1 else 'is'))
+            resumed = all((task_vars.get('snapshot_rollback_run_id'), own['error'] is None, own['outcome'] != 'checked'))
+            fail = resumed and unfinished and 'Run %s is not finished: %s of the pattern %s not rolled back in it' % (
+                run_id, ', '.join(unfinished), 'are' if len(unfinished) > 1 else 'is')
         # Nested: the summary's own "failed" (the hosts that failed) must not read as this task's failure.
         return {'changed': False, 'summary': summary, 'msg': summary['table'], 'fail_message': fail or None, '_ansible_verbose_always': True,
                 'ansible_stats': {'data': {'snapshot_rollback_summary': summary}, 'per_host': False, 'aggregate': False}}

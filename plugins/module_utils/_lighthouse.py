@@ -208,8 +208,11 @@ def created_before(snapshots, cutoff=None, pattern=None):
     """The snapshots created before `cutoff` (an aware datetime; None: any time) whose name matches the shell-style `pattern`
     (None: any name), newest first."""
     limit = api_time(cutoff) if cutoff is not None else None
-    return newest_first(item for item in snapshots if (limit is None or (item.get('created_time') or limit) < limit) and
-                        (pattern is None or fnmatch.fnmatchcase(item.get('snapshot_name') or '', pattern)))
+
+    def chosen(item):
+        in_time = limit is None or (item.get('created_time') or limit) < limit
+        return in_time and (pattern is None or fnmatch.fnmatchcase(item.get('snapshot_name') or '', pattern))
+    return newest_first(item for item in snapshots if chosen(item))
 
 
 def choose_before(snapshots, cutoff, pattern=None):
@@ -271,9 +274,8 @@ def operation_status(resource, request_id):
 
 def settled(resource):
     """True when an instance or snapshot is in no transitional state and runs no operation."""
-    return (resource.get('latest_operation_state') != STATE_OPERATING and
-            resource.get('instance_state') not in TRANSITIONAL_INSTANCE_STATES and
-            resource.get('snapshot_state') not in TRANSITIONAL_SNAPSHOT_STATES)
+    return all((resource.get('latest_operation_state') != STATE_OPERATING, resource.get('instance_state') not in TRANSITIONAL_INSTANCE_STATES,
+                resource.get('snapshot_state') not in TRANSITIONAL_SNAPSHOT_STATES))
 
 
 # DescribeXxxDeniedActions of each kind that has one: action, id list parameter, answer set.
@@ -345,10 +347,9 @@ def quota_error(client, error, instance_id):
     if snapshots is None:
         used = ''
     else:
-        backups = backups_of(snapshots, instance_id)
+        backups = ', '.join('%s (created %s)' % (item['snapshot_id'], item.get('created_time')) for item in backups_of(snapshots, instance_id))
         used = '; the region holds %d snapshots; the backups this collection took of instance %s: %s' % (
-            len(snapshots), instance_id, ', '.join('%s (created %s)' % (item['snapshot_id'], item.get('created_time')) for item in backups) or
-            'none')
+            len(snapshots), instance_id, backups or 'none')
     return LighthouseError(error.code, (
         'the snapshot quota is used up (%s)%s. Free room by deleting snapshots that are no longer needed (lighthouse_snapshot with '
         'state=absent; keep_backups of lighthouse_snapshot_apply deletes older backups), or raise the quota, then try again'

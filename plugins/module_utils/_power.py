@@ -101,8 +101,10 @@ def send_power(module, instance_ids, state, stop_type, view, request_of, request
         # A call whose answer was lost took effect for the instances that show its action as a new operation.
         action, batch = call
         previous = dict((item['instance_id'], item.get('latest_operation_request_id')) for item in seen_before)
-        started = dict((item['instance_id'], item['latest_operation_request_id']) for item in seen_after if item['instance_id'] in batch and
-                       item.get('latest_operation') == action and item.get('latest_operation_request_id') != previous[item['instance_id']])
+
+        def shows(item):
+            return item.get('latest_operation') == action and item.get('latest_operation_request_id') != previous[item['instance_id']]
+        started = dict((item['instance_id'], item['latest_operation_request_id']) for item in seen_after if item['instance_id'] in batch and shows(item))
         request_of.update(started)
         request_ids.extend(sorted(set(started.values())))
         return bool(started)

@@ -677,11 +677,8 @@ def check_snapshot_usable(instance, snapshot):
 def already_applied(instance, snapshot):
     """True when the instance is known to still be on `snapshot` (the rule in the module's notes)."""
     request_id = snapshot.get('latest_operation_request_id')
-    return bool(instance.get('instance_state') == 'STOPPED' and
-                is_rollback(snapshot.get('latest_operation')) and
-                snapshot.get('latest_operation_state') == STATE_SUCCESS and
-                request_id and
-                instance.get('latest_operation_request_id') == request_id)
+    return all((instance.get('instance_state') == 'STOPPED', is_rollback(snapshot.get('latest_operation')),
+                snapshot.get('latest_operation_state') == STATE_SUCCESS, request_id, instance.get('latest_operation_request_id') == request_id))
 
 
 def check_latest_request(instance, snapshot, request_id):
@@ -1240,8 +1237,8 @@ def retire_backups(module, instance, target_id):
 def rollback_started(instance_before, instance_after, snapshot_after):
     """The RequestId of a rollback to the snapshot that started on the instance since `instance_before`, or None."""
     request_id = instance_after.get('latest_operation_request_id')
-    if (is_rollback(instance_after.get('latest_operation')) and request_id != instance_before.get('latest_operation_request_id') and
-            snapshot_after.get('latest_operation_request_id') == request_id):
+    new = request_id != instance_before.get('latest_operation_request_id')
+    if new and is_rollback(instance_after.get('latest_operation')) and snapshot_after.get('latest_operation_request_id') == request_id:
         return request_id
     return None
 

@@ -23,7 +23,7 @@ def run_step(args, task_vars, check_mode=False):
     """The action's result for `args`, run as Ansible runs it (a task, a connection that needs no temporary directory)."""
     task = types.SimpleNamespace(args=args, async_val=0, check_mode=check_mode, action='tencentcloud.lighthouse.snapshot_rollback_run')
     connection = types.SimpleNamespace(_shell=types.SimpleNamespace(tmpdir='/nowhere'))
-    return ActionModule(task, connection, None, None, None).run(task_vars=dict(task_vars, ansible_check_mode=check_mode))
+    return ActionModule(task, connection, None, None, None, None).run(task_vars=dict(task_vars, ansible_check_mode=check_mode))
 
 
 def host(number, **variables):

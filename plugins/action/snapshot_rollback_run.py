@@ -37,7 +37,7 @@ class ActionModule(ActionBase):
     """One step of the role's bookkeeping per task; see the module's documentation."""
 
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(('step', 'values', 'pattern', 'pattern_hosts', 'strict', 'record', 'options', 'results', 'facts'))
+    _VALID_ARGS = frozenset(('step', 'values', 'pattern', 'pattern_hosts', 'strict', 'options', 'results', 'facts'))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
@@ -115,7 +115,10 @@ class ActionModule(ActionBase):
 
         The plan is shown for every host; in check mode, "changed" says whether the run would change the host.
         """
-        record = rules.parse_record(args['record']) if args.get('record') is not None else None
+        # Read here, not passed in: a record passed through a template could come out as a dict on older ansible-core.
+        probe = task_vars.get('_snapshot_rollback_probe') or {}
+        read = 'stdout' in probe and not probe.get('unreachable')
+        record = rules.parse_record(probe['stdout']) if read else None
         preflight = task_vars['_snapshot_rollback_preflight']
         decision = rules.decide(record, task_vars['_snapshot_rollback_run_id'], preflight['instance'], preflight['snapshot'],
                                 task_vars['snapshot_rollback_adopt_rollback'])

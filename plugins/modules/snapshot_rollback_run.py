@@ -22,8 +22,9 @@ options:
       - V(check), run once per batch, settles the fleet (the hosts of O(pattern_hosts) with their instances) and checks the
         input of the play's hosts (every host in the first batch, the batch's hosts later), that O(pattern_hosts) cover the
         play's hosts and, with O(strict), the play's order and batches; it fails naming the first problem.
-      - V(decide) decides where the host continues from its O(record) and the pre-flight, and plans it; it fails when another
-        run is working on the host. In check mode it reports a change when the run would change the host.
+      - V(decide) decides where the host continues from its record (as the role's probe read it) and the pre-flight, and
+        plans it; it fails when another run is working on the host. In check mode it reports a change when the run would
+        change the host.
       - V(calls), run once per batch, groups the batch's hosts that go on to the rollback by region.
       - V(outcome) reads the host's outcome in O(results), the batch's M(tencentcloud.lighthouse.lighthouse_snapshot_apply)
         runs, and fails naming the step that failed for its instance.
@@ -49,9 +50,6 @@ options:
   strict:
     description: With V(check), whether to check the play's order and batches (the role's C(snapshot_rollback_strict_serial)).
     type: bool
-  record:
-    description: With V(decide), the text of the host's record, empty when it has none, V(null) when it could not be read.
-    type: str
   options:
     description: With V(decide), what the plan needs of the role's variables.
     type: dict

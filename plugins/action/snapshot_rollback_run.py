@@ -62,15 +62,15 @@ class ActionModule(ActionBase):
                           'Host order: %s' % ' -> '.join(play_hosts),
                           'Left out by --limit: %s' % (', '.join(host for host in pattern_hosts if host not in play_hosts) or 'none'),
                           'Now: %s' % ', '.join(batch)]}
-        failed = self._check_problem(args, task_vars, pattern, pattern_hosts)
+        failed = self._check_problem(args, task_vars, play_hosts, batch, hostvars)
         if failed:
             check, message = failed
             result.update(failed=True, msg=message, snapshot_rollback_step=CHECK_STEPS[check])
         return result
 
-    def _check_problem(self, args, task_vars, pattern, pattern_hosts):
+    def _check_problem(self, args, task_vars, play_hosts, batch, hostvars):
         """(check, message) for the first check that fails, or None."""
-        play_hosts, batch, hostvars = task_vars['ansible_play_hosts_all'], task_vars['ansible_play_batch'], task_vars['hostvars']
+        pattern, pattern_hosts = args['pattern'], args['pattern_hosts']
         given = [name for name in task_vars if name.startswith(ROLE_VARIABLE_PREFIX)]
         problems = rules.check_hosts(play_hosts if batch[0] == play_hosts[0] else batch, hostvars, given,
                                      self._known_variables(task_vars), args['values'], task_vars['playbook_dir'])

@@ -255,15 +255,19 @@ def single_host(directory):
     print('\nAll operations: median %s s, max %s s (target: median <= 0.5 s)' % (seconds(statistics.median(every)), seconds(max(every))))
 
 
+def baseline_snapshots(state):
+    """Each instance's snapshot named baseline, by instance id, from the emulator's state."""
+    by_disk = {item['DiskId']: item['SnapshotId'] for item in state['snapshots'] if item['SnapshotName'] == 'baseline'}
+    return {item['InstanceId']: by_disk[item['SystemDisk']['DiskId']] for item in state['instances']}
+
+
 def tccli_style_script(emu, instance_ids):
     """What an operator's script does with tccli and --waiter at 1 s, host after host; returns its wall time.
 
     Same calls as ``tccli lighthouse StopInstances ...; tccli lighthouse DescribeInstances --waiter ...`` and
     so on, made through the SDK in this process, so that the peer pays no command start-up at all.
     """
-    state = emu.state()
-    by_disk = {item['DiskId']: item['SnapshotId'] for item in state['snapshots'] if item['SnapshotName'] == 'baseline'}
-    snapshots = {item['InstanceId']: by_disk[item['SystemDisk']['DiskId']] for item in state['instances']}
+    snapshots = baseline_snapshots(emu.state())
 
     def wait(action, params, field, wanted):
         while True:
@@ -305,9 +309,7 @@ done
 
 def tccli_script(emu, tccli, instance_ids, directory):
     """TCCLI_SCRIPT over the instances, host after host; returns its wall time."""
-    state = emu.state()
-    by_disk = {item['DiskId']: item['SnapshotId'] for item in state['snapshots'] if item['SnapshotName'] == 'baseline'}
-    snapshots = {item['InstanceId']: by_disk[item['SystemDisk']['DiskId']] for item in state['instances']}
+    snapshots = baseline_snapshots(emu.state())
     home = os.path.join(directory, 'tccli-home')  # tccli writes ~/.tccli
     os.makedirs(home, exist_ok=True)
     env = dict(os.environ, HOME=home, TCCLI=tccli, TENCENTCLOUD_SECRET_ID=emu.secret_id, TENCENTCLOUD_SECRET_KEY=emu.secret_key)

@@ -2,6 +2,7 @@
 # Copyright: tencentcloud.lighthouse contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The snapshot_rollback role's bookkeeping, on the controller: each step reads what it needs of the play and the hosts.
+The steps that keep the role's record on a host run one shell command there over its connection, no module.
 
 Internal to the role (documented in plugins/modules/snapshot_rollback_run.py); the rules are the pure functions of
 plugins/plugin_utils/_snapshot_rollback.py, which have unit tests of their own.
@@ -12,10 +13,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shlex
 import time
 
 import yaml
 
+from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.tencentcloud.lighthouse.plugins.plugin_utils import _snapshot_rollback as rules
@@ -30,19 +33,48 @@ CHECK_STEPS = {
     'earlier': 'Check that every host of the earlier batches, in inventory order, finished in this run',
 }
 REFUSED_STEP = 'Check that no other run is working on this host'
+PROBE_STEP = 'Check that the host answers and can keep the record'
 FINAL_STEP = "Check that the last rollback of the host's instance is this run's"
+
+# Run by sh on the host. Their input is in their arguments, never on standard input, which a become method that asks for a
+# password keeps for itself.
+# Succeeds when the record directory (or the nearest existing parent it would be made in) is writable by the connection
+# user and on the root filesystem, the system disk that a rollback replaces, and prints the record if there is one.
+#   $1 the record directory  $2 the record file
+PROBE_SCRIPT = r'''
+dir=$1
+while [ ! -e "$dir" ]; do dir=$(dirname "$dir"); done
+if [ ! -d "$dir" ] || [ ! -w "$dir" ]; then
+  echo "$dir is not a directory the connection user $(id -un) can write; use become, or a directory the user owns" >&2
+  exit 3
+fi
+if [ "$(stat -c %d "$dir")" != "$(stat -c %d /)" ]; then
+  echo "$dir is not on the filesystem of / (the system disk), so a rollback would not replace the records there" \
+    "and a rerun could not tell from them whether the disk was rolled back; choose a directory on the root filesystem" >&2
+  exit 4
+fi
+if [ -f "$2" ]; then cat "$2"; fi
+'''
+# Writes a record whole or not at all (a new file renamed over the old one), readable by all, making its directory.
+#   $1 the record directory  $2 the record file  $3 the text
+WRITE_SCRIPT = 'umask 022 && mkdir -p "$1" && printf %s "$3" > "$2.new" && mv -f "$2.new" "$2"'
+# Puts a record back as a run found it.  $1 the record file  $2 its text then, empty when there was none (the file goes)
+RESTORE_SCRIPT = 'umask 022; if [ -n "$2" ]; then printf %s "$2" > "$1.new" && mv -f "$1.new" "$1"; else rm -f "$1"; fi'
+# Seconds between two attempts to reach a host that is coming back.
+ANSWER_INTERVAL = 1
 
 
 class ActionModule(ActionBase):
     """One step of the role's bookkeeping per task; see the module's documentation."""
 
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(('step', 'values', 'pattern', 'pattern_hosts', 'strict', 'options', 'results', 'facts'))
-    _requires_connection = False
+    _VALID_ARGS = frozenset(('step', 'values', 'pattern', 'pattern_hosts', 'strict', 'options', 'results', 'facts', 'marker_dir',
+                             'marker_path', 'connection_check', 'connection_timeout', 'record_step', 'rollback_request_id', 'timeout'))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        steps = {'check': self._check, 'decide': self._decide, 'calls': self._calls, 'outcome': self._outcome, 'final': self._final,
+        steps = {'check': self._check, 'probe': self._probe, 'decide': self._decide, 'record': self._record, 'calls': self._calls,
+                 'outcome': self._outcome, 'answer': self._answer, 'final': self._final, 'restore': self._restore,
                  'journal': self._journal, 'summary': self._summary}
         step = self._task.args.get('step')
         if step not in steps:
@@ -109,6 +141,80 @@ class ActionModule(ActionBase):
             spec = yaml.safe_load(handle)
         return list(spec['argument_specs']['main']['options']) + list(task_vars['_snapshot_rollback_playbook_variables'])
 
+    def _on_host(self, script, *arguments):
+        """``(rc, stdout, stderr)`` of ``script`` run by sh on the host, with ``arguments`` as $1, $2...; raises
+        AnsibleConnectionFailure when the host cannot be reached."""
+        command = ' '.join(shlex.quote(word) for word in ('sh', '-c', script, 'sh') + tuple(arguments))
+        ran = self._low_level_execute_command(command)
+        return ran['rc'], ran['stdout'], ran['stderr'].strip()
+
+    def _probe(self, args, task_vars):
+        """Whether the host answers and can keep the record, and its record's text (``stdout``). A host that does not answer
+        fails, unless ``connection_check`` is false (``reachable`` is then false)."""
+        host = task_vars['inventory_hostname']
+        try:
+            rc, stdout, stderr = self._on_host(PROBE_SCRIPT, args['marker_dir'], args['marker_path'])
+        except AnsibleConnectionFailure as error:
+            if not args['connection_check']:
+                return {'changed': False, 'reachable': False, 'msg': str(error)}
+            return {'failed': True, 'reachable': False, 'snapshot_rollback_step': PROBE_STEP, 'msg': (
+                '%s is RUNNING but does not answer over its connection within %s s: %s (it would fail its verification after the '
+                'rollback; set snapshot_rollback_connection_check to false to roll back hosts that cannot be reached)'
+            ) % (host, args['connection_timeout'], error)}
+        if rc != 0:
+            return {'failed': True, 'reachable': True, 'rc': rc, 'snapshot_rollback_step': PROBE_STEP, 'msg': (
+                '%s is RUNNING but cannot keep the rollback record: %s (snapshot_rollback_marker_dir is %s)'
+            ) % (host, stderr or 'rc %d' % rc, args['marker_dir'])}
+        return {'changed': False, 'reachable': True, 'stdout': stdout}
+
+    def _write_record(self, args, task_vars):
+        """Write the host's record at step ``record_step``; returns the text written. Raises AnsibleConnectionFailure."""
+        outcome = task_vars.get('_snapshot_rollback_outcome') or {}
+        text = rules.record_text({'run_id': task_vars['_snapshot_rollback_run_id'], 'instance_id': task_vars['_snapshot_rollback_instance_id'],
+                                  'snapshot_id': task_vars['_snapshot_rollback_preflight']['snapshot']['snapshot_id']},
+                                 args['record_step'], args.get('rollback_request_id'), outcome.get('instance_request_id'), iso_time(time.time()))
+        rc, _stdout, stderr = self._on_host(WRITE_SCRIPT, args['marker_dir'], args['marker_path'], text)
+        if rc != 0:
+            raise RecordNotWritten('the record %s could not be written: %s' % (args['marker_path'], stderr or 'rc %d' % rc))
+        return text
+
+    def _record(self, args, task_vars):
+        """Write the host's record at step ``record_step``."""
+        try:
+            return {'changed': True, 'record': self._write_record(args, task_vars)}
+        except RecordNotWritten as error:
+            return {'failed': True, 'msg': str(error)}
+
+    def _answer(self, args, task_vars):
+        """Wait until the host answers over its connection, up to ``timeout`` seconds, then write its record at ``record_step``:
+        written, the record proves the host answered. ``elapsed``: the seconds it took."""
+        began = time.monotonic()
+        while True:
+            # Reconnect: a connection kept open from before the stop leads nowhere now.
+            self._connection.reset()
+            try:
+                text = self._write_record(args, task_vars)
+            except RecordNotWritten as error:
+                return {'failed': True, 'msg': str(error), 'elapsed': round(time.monotonic() - began, 3)}
+            except AnsibleConnectionFailure as error:
+                if time.monotonic() - began + ANSWER_INTERVAL > float(args['timeout']):
+                    return {'failed': True, 'elapsed': round(time.monotonic() - began, 3), 'msg': (
+                        '%s did not answer over its connection within %s s of its start: %s'
+                    ) % (task_vars['inventory_hostname'], args['timeout'], error)}
+                time.sleep(ANSWER_INTERVAL)
+                continue
+            return {'changed': True, 'record': text, 'elapsed': round(time.monotonic() - began, 3)}
+
+    def _restore(self, args, task_vars):
+        """Put the host's record back as the probe found it; best effort, it never fails."""
+        # Read here, not passed in: a record passed through a template could come out as a dict on older ansible-core.
+        text = (task_vars.get('_snapshot_rollback_probe') or {}).get('stdout') or ''
+        try:
+            rc, _stdout, stderr = self._on_host(RESTORE_SCRIPT, args['marker_path'], text)
+        except AnsibleConnectionFailure as error:
+            return {'changed': False, 'msg': 'the record could not be put back: %s' % error}
+        return {'changed': rc == 0, 'msg': stderr if rc else 'the record is as the run found it'}
+
     @staticmethod
     def _decide(args, task_vars):
         """Where this host continues, from its record and the pre-flight's view of the cloud; refuse a host another run works on.
@@ -117,8 +223,7 @@ class ActionModule(ActionBase):
         """
         # Read here, not passed in: a record passed through a template could come out as a dict on older ansible-core.
         probe = task_vars.get('_snapshot_rollback_probe') or {}
-        read = 'stdout' in probe and not probe.get('unreachable')
-        record = rules.parse_record(probe['stdout']) if read else None
+        record = rules.parse_record(probe['stdout']) if probe.get('reachable') else None
         preflight = task_vars['_snapshot_rollback_preflight']
         decision = rules.decide(record, task_vars['_snapshot_rollback_run_id'], preflight['instance'], preflight['snapshot'],
                                 task_vars['snapshot_rollback_adopt_rollback'])
@@ -195,6 +300,10 @@ class ActionModule(ActionBase):
         # Nested: the summary's own "failed" (the hosts that failed) must not read as this task's failure.
         return {'changed': False, 'summary': summary, 'msg': summary['table'], 'fail_message': fail or None, '_ansible_verbose_always': True,
                 'ansible_stats': {'data': {'snapshot_rollback_summary': summary}, 'per_host': False, 'aggregate': False}}
+
+
+class RecordNotWritten(Exception):
+    """The host answered, but its record could not be written."""
 
 
 def iso_time(seconds):

@@ -10,9 +10,11 @@ module: snapshot_rollback_run
 short_description: The bookkeeping of the snapshot_rollback role (internal)
 version_added: 0.2.0
 description:
-  - Runs on the controller only, and reads what it needs of the play and its hosts itself. The
+  - Runs on the controller, and reads what it needs of the play and its hosts itself. The
     C(tencentcloud.lighthouse.snapshot_rollback) role calls it for each step of its bookkeeping, so that its tasks read as
     the sequence of a rollback.
+  - The steps V(probe), V(record), V(answer) and V(restore) keep the role's record on the host: each runs one C(sh)
+    command there over the host's connection (with its C(become) settings), no module and no Python.
   - B(Internal to the role), documented for completeness; its options and results change with the role.
 author:
   - tencentcloud.lighthouse maintainers (!UNKNOWN)
@@ -22,9 +24,16 @@ options:
       - V(check), run once per batch, settles the fleet (the hosts of O(pattern_hosts) with their instances) and checks the
         input of the play's hosts (every host in the first batch, the batch's hosts later), that O(pattern_hosts) cover the
         play's hosts and, with O(strict), the play's order and batches; it fails naming the first problem.
-      - V(decide) decides where the host continues from its record (as the role's probe read it) and the pre-flight, and
+      - V(probe) checks that the host answers and that O(marker_dir) can keep the record (writable, on the root
+        filesystem), and reads the record at O(marker_path). It fails when the host does not answer, unless
+        O(connection_check) is false. It reads only, in check mode too.
+      - V(decide) decides where the host continues from its record (as V(probe) read it) and the pre-flight, and
         plans it; it fails when another run is working on the host. In check mode it reports a change when the run would
         change the host.
+      - V(record) writes the host's record at step O(record_step), whole or not at all.
+      - V(answer) waits up to O(timeout) seconds until the host answers over its connection after its start, then writes
+        its record at step O(record_step).
+      - V(restore) puts the host's record back as V(probe) found it; it never fails.
       - V(calls), run once per batch, groups the batch's hosts that go on to the rollback by region.
       - V(outcome) reads the host's outcome in O(results), the batch's M(tencentcloud.lighthouse.lighthouse_snapshot_apply)
         runs, and fails naming the step that failed for its instance.
@@ -36,7 +45,7 @@ options:
         and publishes it as C(snapshot_rollback_summary).
     type: str
     required: true
-    choices: [check, decide, calls, outcome, final, journal, summary]
+    choices: [check, probe, decide, record, calls, outcome, answer, final, restore, journal, summary]
   values:
     description: With V(check), the role's variables as the running host sees them, keyed without their prefix.
     type: dict
@@ -60,13 +69,36 @@ options:
   facts:
     description: With V(journal), what the host's entry is made of.
     type: dict
+  marker_dir:
+    description: With V(probe), V(record) and V(answer), the directory of the records on the host.
+    type: str
+  marker_path:
+    description: With V(probe), V(record), V(answer) and V(restore), the host's record file.
+    type: str
+  connection_check:
+    description: With V(probe), whether a host that does not answer fails.
+    type: bool
+  connection_timeout:
+    description: With V(probe), the connection's timeout in seconds, for the message.
+    type: int
+  record_step:
+    description: With V(record) and V(answer), the step the record says the run reached.
+    type: str
+    choices: [stopping, rolled_back, done]
+  rollback_request_id:
+    description: With V(record) and V(answer), the RequestId of the rollback the record vouches for.
+    type: str
+  timeout:
+    description: With V(answer), how many seconds the host has to answer.
+    type: int
 extends_documentation_fragment:
   - tencentcloud.lighthouse.attributes
 attributes:
   check_mode:
     support: full
     details:
-      - Changes nothing but the journal file, which it writes in check mode too.
+      - V(record), V(answer) and V(restore) write the host's record; the role does not run them in check mode. The
+        other steps change nothing but the journal file, which V(journal) writes in check mode too.
   diff_mode:
     support: none
 seealso:
@@ -94,6 +126,22 @@ resume:
   returned: with step=decide
   type: str
   sample: full
+reachable:
+  description: With V(probe), whether the host answered.
+  returned: with step=probe
+  type: bool
+stdout:
+  description: With V(probe), the text of the host's record, empty when it has none.
+  returned: with step=probe and the host answered
+  type: str
+record:
+  description: With V(record) and V(answer), the text of the record written.
+  returned: with step=record or step=answer
+  type: str
+elapsed:
+  description: With V(answer), the seconds the host took to answer.
+  returned: with step=answer
+  type: float
 plan:
   description: With V(decide), what the role will do with the host, step by step.
   returned: with step=decide

@@ -345,6 +345,17 @@ def parse_record(text):
     return record if isinstance(record, dict) else {}
 
 
+def record_text(facts, step, rollback_request_id, instance_request_id, now_iso):
+    """The text of the record the role keeps on the host (see STEP_*): the run, the instance, the snapshot, the step reached,
+    the rollback it vouches for and, once the instance is started, its latest operation as the run left it.
+
+    ``facts``: ``{run_id, instance_id, snapshot_id}``.
+    """
+    return json.dumps({'run_id': facts['run_id'], 'instance_id': facts['instance_id'], 'snapshot_id': facts['snapshot_id'],
+                       'step': step, 'rollback_request_id': rollback_request_id, 'instance_request_id': instance_request_id,
+                       'time': now_iso}, indent=4, sort_keys=True) + '\n'
+
+
 def scope(hosts, hostvars):
     """The instances of ``hosts`` (in that order): ``[{host, instance_id, region}]``, skipping hosts without an id."""
     found = []

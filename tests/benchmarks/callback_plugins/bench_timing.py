@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The benchmark's clock inside ansible-playbook: one JSON line per task result, written to $BENCH_TIMING_FILE.
 
-Each line: host, task name, action, status (ok, changed, skipped, failed, unreachable) and the Unix time the
+Each line: host, task name, action, its argument step (the role's bookkeeping action), status (ok, changed, skipped, failed, unreachable) and the Unix time the
 controller received the result, which the benchmark sets against the emulator's journal and state history.
 """
 
@@ -36,7 +36,7 @@ class CallbackModule(CallbackBase):
 
     def _record(self, result, status):
         line = {'time': time.time(), 'host': result._host.get_name(), 'task': result._task.name,
-                'action': result._task.action, 'status': status}
+                'action': result._task.action, 'step': result._task.args.get('step'), 'status': status}
         with open(self._path, 'a', encoding='utf-8') as handle:
             handle.write(json.dumps(line) + '\n')
 

@@ -12,6 +12,11 @@ import types
 
 import pytest
 
+from ansible.errors import AnsibleConnectionFailure
+from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.play_context import PlayContext
+from ansible.plugins.loader import connection_loader
+
 from ansible_collections.tencentcloud.lighthouse.plugins.action import snapshot_rollback_run as action
 from ansible_collections.tencentcloud.lighthouse.plugins.action.snapshot_rollback_run import ActionModule
 
@@ -50,7 +55,7 @@ def check_args(task_vars, pattern_hosts=None, **values):
 def test_an_unknown_step_fails_naming_the_steps():
     result = run_step({'step': 'guess'}, play())
     assert result['failed'] is True
-    assert result['msg'] == "step is 'guess'; expected one of check, decide, calls, outcome, final, journal, summary"
+    assert result['msg'] == "step is 'guess'; expected one of check, probe, decide, record, calls, outcome, answer, final, restore, journal, summary"
 
 
 def test_check_passes_and_shows_the_run_id_the_order_and_the_fleet():
@@ -108,18 +113,18 @@ DECIDE_OPTIONS = {'stop_type': 'SOFT_FIRST', 'verify_timeout': 300, 'health_time
 
 
 def test_decide_plans_the_host_and_shows_the_plan_changed_in_check_mode_only():
-    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False, _snapshot_rollback_probe={'stdout': ''})
+    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False, _snapshot_rollback_probe={'reachable': True, 'stdout': ''})
     result = run_step({'step': 'decide', 'options': DECIDE_OPTIONS}, task_vars)
     assert (result['resume'], result['changed'], result['_ansible_verbose_always']) == ('full', False, True)
     assert result['msg'] == result['plan'] and result['plan'][:2] == ['stop it (SOFT_FIRST)', 'roll it back to lhsnap-00000001 (baseline)']
-    unreachable = dict(task_vars, _snapshot_rollback_probe={'unreachable': True, 'msg': 'no route'})
+    unreachable = dict(task_vars, _snapshot_rollback_probe={'reachable': False, 'msg': 'no route'})
     assert run_step({'step': 'decide', 'options': DECIDE_OPTIONS}, unreachable, check_mode=True)['changed'] is True
 
 
 def test_decide_refuses_a_host_another_run_works_on():
     record = json.dumps({'run_id': 'other-run', 'instance_id': 'lhins-00000001', 'snapshot_id': 'lhsnap-00000001', 'step': 'stopping',
                          'time': '2099-01-01T00:00:00Z'})
-    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False, _snapshot_rollback_probe={'stdout': record})
+    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False, _snapshot_rollback_probe={'reachable': True, 'stdout': record})
     result = run_step({'step': 'decide', 'options': DECIDE_OPTIONS}, task_vars)
     assert (result['failed'], result['resume'], result['snapshot_rollback_step']) == (True, 'refuse', 'Check that no other run is working on this host')
     assert result['msg'].startswith('web-1 (lhins-00000001) is not touched: run other-run is working on it')
@@ -235,3 +240,114 @@ def test_summary_fails_a_check_with_a_failed_host_and_a_resumed_run_left_unfinis
     task_vars['_snapshot_rollback_entry'] = task_vars['hostvars']['web-2']['_snapshot_rollback_entry']
     result = run_step({'step': 'summary', 'results': []}, task_vars)
     assert result['fail_message'] == 'Run %s is not finished: web-1 of the pattern is not rolled back in it' % RUN
+
+
+class FlakyLocal:
+    """Ansible's local connection that cannot reach the host for its first ``down`` commands, as a host coming back."""
+
+    def __init__(self, down=0):
+        self.play_context = PlayContext()
+        self.local = connection_loader.get('local', self.play_context, os.devnull)
+        self.down, self.resets = down, 0
+
+    def exec_command(self, cmd, in_data=None, sudoable=True):
+        if self.down:
+            self.down -= 1
+            raise AnsibleConnectionFailure('ssh: connect to host web-1 port 22: Connection refused')
+        return self.local.exec_command(cmd, in_data=in_data, sudoable=sudoable)
+
+    def reset(self):
+        self.resets += 1
+
+    def __getattr__(self, name):
+        return getattr(self.local, name)
+
+
+def run_on_host(args, task_vars, connection):
+    """The result of a step that runs a command on the host, through ``connection``."""
+    task = types.SimpleNamespace(args=args, async_val=0, check_mode=False, action='tencentcloud.lighthouse.snapshot_rollback_run',
+                                 environment=None, no_log=False, become=False, become_user=None)
+    action_module = ActionModule(task, connection, connection.play_context, DataLoader(), None, None)
+    return action_module.run(task_vars=dict(task_vars, ansible_check_mode=False))
+
+
+def host_facts(**extra):
+    return play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_preflight=preflight(), **extra)
+
+
+def record_args(directory, step='record', **extra):
+    return dict({'step': step, 'marker_dir': str(directory), 'marker_path': str(directory / 'snapshot-rollback-lhins-00000001.json'),
+                 'connection_check': True, 'connection_timeout': 10}, **extra)
+
+
+def test_probe_reads_the_record_on_the_host(tmp_path):
+    (tmp_path / 'snapshot-rollback-lhins-00000001.json').write_text('{"step": "done"}\n')
+    result = run_on_host(record_args(tmp_path, 'probe'), host_facts(), FlakyLocal())
+    assert (result['reachable'], result['stdout'], result['changed']) == (True, '{"step": "done"}\n', False)
+    assert run_on_host(record_args(tmp_path / 'new' / 'dir', 'probe'), host_facts(), FlakyLocal())['stdout'] == ''
+
+
+def test_probe_fails_a_host_that_cannot_keep_the_record_naming_the_directory(tmp_path):
+    result = run_on_host(record_args(tmp_path, 'probe', marker_dir='/dev/null', marker_path='/dev/null/x.json'), host_facts(), FlakyLocal())
+    assert (result['failed'], result['snapshot_rollback_step']) == (True, 'Check that the host answers and can keep the record')
+    assert result['msg'].startswith('web-1 is RUNNING but cannot keep the rollback record: /dev/null is not a directory the connection user')
+    assert result['msg'].endswith('(snapshot_rollback_marker_dir is /dev/null)')
+
+
+def test_probe_fails_a_host_that_does_not_answer_unless_the_connection_check_is_off(tmp_path):
+    result = run_on_host(record_args(tmp_path, 'probe'), host_facts(), FlakyLocal(down=1))
+    assert (result['failed'], result['reachable']) == (True, False)
+    assert result['msg'].startswith('web-1 is RUNNING but does not answer over its connection within 10 s: ssh: connect to host web-1')
+    result = run_on_host(record_args(tmp_path, 'probe', connection_check=False), host_facts(), FlakyLocal(down=1))
+    assert 'failed' not in result and result['reachable'] is False
+
+
+def test_record_writes_the_run_the_step_and_the_requests_readable_by_all(tmp_path):
+    args = record_args(tmp_path / 'records', record_step='stopping', rollback_request_id='req-create')
+    result = run_on_host(args, host_facts(), FlakyLocal())
+    path = tmp_path / 'records' / 'snapshot-rollback-lhins-00000001.json'
+    record = json.loads(path.read_text())
+    assert result['changed'] is True and json.loads(result['record']) == record
+    assert {key: record[key] for key in ('run_id', 'instance_id', 'snapshot_id', 'step', 'rollback_request_id', 'instance_request_id')} == {
+        'run_id': RUN, 'instance_id': 'lhins-00000001', 'snapshot_id': 'lhsnap-00000001', 'step': 'stopping',
+        'rollback_request_id': 'req-create', 'instance_request_id': None}
+    assert oct(path.stat().st_mode & 0o777) == '0o644' and not os.path.exists(str(path) + '.new')
+
+
+def test_record_fails_when_the_host_cannot_write_it(tmp_path):
+    result = run_on_host(record_args(tmp_path, marker_dir='/dev/null', marker_path='/dev/null/x.json', record_step='stopping'), host_facts(),
+                         FlakyLocal())
+    assert result['failed'] is True and result['msg'].startswith('the record /dev/null/x.json could not be written: ')
+
+
+def test_answer_waits_for_the_host_then_writes_the_record_with_the_start(tmp_path, monkeypatch):
+    monkeypatch.setattr(action, 'ANSWER_INTERVAL', 0)
+    connection = FlakyLocal(down=2)
+    facts = host_facts(_snapshot_rollback_outcome={'instance_request_id': 'req-start-2'})
+    result = run_on_host(record_args(tmp_path, 'answer', record_step='done', rollback_request_id='req-apply', timeout=30), facts, connection)
+    record = json.loads((tmp_path / 'snapshot-rollback-lhins-00000001.json').read_text())
+    assert (result['changed'], connection.resets, connection.down) == (True, 3, 0)
+    assert (record['step'], record['rollback_request_id'], record['instance_request_id']) == ('done', 'req-apply', 'req-start-2')
+    assert result['elapsed'] >= 0
+
+
+def test_answer_fails_naming_the_timeout_when_the_host_never_answers(tmp_path, monkeypatch):
+    clock = iter(range(0, 1000, 4))
+    monkeypatch.setattr(action.time, 'monotonic', lambda: next(clock))
+    monkeypatch.setattr(action.time, 'sleep', lambda seconds: None)
+    result = run_on_host(record_args(tmp_path, 'answer', record_step='done', timeout=10), host_facts(), FlakyLocal(down=100))
+    assert result['failed'] is True
+    assert result['msg'].startswith('web-1 did not answer over its connection within 10 s of its start: ssh: connect to host web-1')
+    assert not (tmp_path / 'snapshot-rollback-lhins-00000001.json').exists()
+
+
+def test_restore_puts_the_record_back_as_the_probe_found_it(tmp_path):
+    path = tmp_path / 'snapshot-rollback-lhins-00000001.json'
+    path.write_text('{"step": "stopping", "run_id": "this-run"}')
+    found = '{"step": "done", "run_id": "earlier-run"}\n'
+    result = run_on_host(record_args(tmp_path, 'restore'), host_facts(_snapshot_rollback_probe={'reachable': True, 'stdout': found}), FlakyLocal())
+    assert result['changed'] is True and path.read_text() == found
+    run_on_host(record_args(tmp_path, 'restore'), host_facts(_snapshot_rollback_probe={'reachable': True, 'stdout': ''}), FlakyLocal())
+    assert not path.exists()
+    result = run_on_host(record_args(tmp_path, 'restore'), host_facts(_snapshot_rollback_probe={'stdout': ''}), FlakyLocal(down=1))
+    assert result['changed'] is False and 'failed' not in result

@@ -36,8 +36,8 @@ REFUSED_STEP = 'Check that no other run is working on this host'
 PROBE_STEP = 'Check that the host answers and can keep the record'
 FINAL_STEP = "Check that the last rollback of the host's instance is this run's"
 
-# Run by sh on the host. Their input is in their arguments, never on standard input, which a become method that asks for a
-# password keeps for itself.
+# Run by sh on the host, read from its standard input; what they work on is in their arguments, so none of them reads
+# standard input itself.
 # Succeeds when the record directory (or the nearest existing parent it would be made in) is writable by the connection
 # user and on the root filesystem, the system disk that a rollback replaces, and prints the record if there is one.
 #   $1 the record directory  $2 the record file
@@ -144,8 +144,10 @@ class ActionModule(ActionBase):
     def _on_host(self, script, *arguments):
         """``(rc, stdout, stderr)`` of ``script`` run by sh on the host, with ``arguments`` as $1, $2...; raises
         AnsibleConnectionFailure when the host cannot be reached."""
-        command = ' '.join(shlex.quote(word) for word in ('sh', '-c', script, 'sh') + tuple(arguments))
-        ran = self._low_level_execute_command(command)
+        command = ' '.join(shlex.quote(word) for word in ('sh', '-s', '--') + tuple(arguments))
+        # The script on standard input, as a pipelined module is sent: a command without input would get a terminal over SSH,
+        # which mixes its errors into its output.
+        ran = self._low_level_execute_command(command, in_data=script.encode('utf-8'))
         return ran['rc'], ran['stdout'], ran['stderr'].strip()
 
     def _probe(self, args, task_vars):

@@ -13,7 +13,7 @@ description:
   - Runs on the controller, and reads what it needs of the play and its hosts itself. The
     C(tencentcloud.lighthouse.snapshot_rollback) role calls it for each step of its bookkeeping, so that its tasks read as
     the sequence of a rollback.
-  - The steps V(probe), V(record), V(answer) and V(restore) keep the role's record on the host: each runs one C(sh)
+  - The steps V(probe), V(record), V(answer) and V(restore) keep the role's record on the host; each runs one C(sh)
     command there over the host's connection (with its C(become) settings), no module and no Python.
   - B(Internal to the role), documented for completeness; its options and results change with the role.
 author:

@@ -113,7 +113,8 @@ DECIDE_OPTIONS = {'stop_type': 'SOFT_FIRST', 'verify_timeout': 300, 'health_time
 
 
 def test_decide_plans_the_host_and_shows_the_plan_changed_in_check_mode_only():
-    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False, _snapshot_rollback_probe={'reachable': True, 'stdout': ''})
+    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False,
+                     _snapshot_rollback_probe={'reachable': True, 'stdout': ''})
     result = run_step({'step': 'decide', 'options': DECIDE_OPTIONS}, task_vars)
     assert (result['resume'], result['changed'], result['_ansible_verbose_always']) == ('full', False, True)
     assert result['msg'] == result['plan'] and result['plan'][:2] == ['stop it (SOFT_FIRST)', 'roll it back to lhsnap-00000001 (baseline)']
@@ -124,7 +125,8 @@ def test_decide_plans_the_host_and_shows_the_plan_changed_in_check_mode_only():
 def test_decide_refuses_a_host_another_run_works_on():
     record = json.dumps({'run_id': 'other-run', 'instance_id': 'lhins-00000001', 'snapshot_id': 'lhsnap-00000001', 'step': 'stopping',
                          'time': '2099-01-01T00:00:00Z'})
-    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False, _snapshot_rollback_probe={'reachable': True, 'stdout': record})
+    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False,
+                     _snapshot_rollback_probe={'reachable': True, 'stdout': record})
     result = run_step({'step': 'decide', 'options': DECIDE_OPTIONS}, task_vars)
     assert (result['failed'], result['resume'], result['snapshot_rollback_step']) == (True, 'refuse', 'Check that no other run is working on this host')
     assert result['msg'].startswith('web-1 (lhins-00000001) is not touched: run other-run is working on it')

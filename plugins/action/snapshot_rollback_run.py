@@ -34,6 +34,7 @@ CHECK_STEPS = {
 }
 REFUSED_STEP = 'Check that no other run is working on this host'
 PROBE_STEP = 'Check that the host answers and can keep the record'
+UNDO_STEP = 'Check that the snapshot is the backup the undone run took of this instance'
 FINAL_STEP = "Check that the last rollback of the host's instance is this run's"
 
 # Run by sh on the host, read from its standard input; what they work on is in their arguments, so none of them reads
@@ -95,6 +96,10 @@ class ActionModule(ActionBase):
                           'Left out by --limit: %s' % (', '.join(host for host in pattern_hosts if host not in play_hosts) or 'none'),
                           'Now: %s' % ', '.join(batch)]}
         failed = self._check_problem(args, task_vars, play_hosts, batch, hostvars)
+        if not failed:
+            result['choices'], problems = rules.snapshot_choices(checked_hosts(play_hosts, batch), hostvars, args['values'], run_id)
+            if problems:
+                failed = 'input', "Nothing was changed, because of the role's input: %s" % '; '.join(problems)
         if failed:
             check, message = failed
             result.update(failed=True, msg=message, snapshot_rollback_step=CHECK_STEPS[check])
@@ -104,7 +109,7 @@ class ActionModule(ActionBase):
         """(check, message) for the first check that fails, or None."""
         pattern, pattern_hosts = args['pattern'], args['pattern_hosts']
         given = [name for name in task_vars if name.startswith(ROLE_VARIABLE_PREFIX)]
-        problems = rules.check_hosts(play_hosts if batch[0] == play_hosts[0] else batch, hostvars, given,
+        problems = rules.check_hosts(checked_hosts(play_hosts, batch), hostvars, given,
                                      self._known_variables(task_vars), args['values'], task_vars['playbook_dir'])
         if problems:
             return 'input', "Nothing was changed, because of the role's input: %s" % '; '.join(problems)
@@ -232,7 +237,11 @@ class ActionModule(ActionBase):
         plan = rules.plan(decision, preflight['instance'], preflight['snapshot'], args['options'])
         result = dict(decision, plan=plan, msg=plan, _ansible_verbose_always=True,
                       changed=bool(task_vars.get('ansible_check_mode')) and decision['resume'] != rules.RESUME_DONE)
-        if decision['resume'] == rules.RESUME_REFUSE:
+        not_undo = rules.undo_problem(preflight['snapshot'], preflight['instance'].get('instance_id'), args['options'].get('undo_run_id'))
+        if not_undo:
+            result.update(failed=True, snapshot_rollback_step=UNDO_STEP, msg='%s (%s) is not touched: %s' % (
+                task_vars['inventory_hostname'], preflight['instance'].get('instance_id'), not_undo))
+        elif decision['resume'] == rules.RESUME_REFUSE:
             result.update(failed=True, snapshot_rollback_step=REFUSED_STEP, msg='%s (%s) is not touched: %s' % (
                 task_vars['inventory_hostname'], preflight['instance'].get('instance_id'), decision['reason']))
         return result
@@ -302,6 +311,13 @@ class ActionModule(ActionBase):
         # Nested: the summary's own "failed" (the hosts that failed) must not read as this task's failure.
         return {'changed': False, 'summary': summary, 'msg': summary['table'], 'fail_message': fail or None, '_ansible_verbose_always': True,
                 'ansible_stats': {'data': {'snapshot_rollback_summary': summary}, 'per_host': False, 'aggregate': False}}
+
+
+def checked_hosts(play_hosts, batch):
+    """The hosts whose input a batch checks: every host of the play in the first batch (a bad value in a later host's variables
+    must not wait for its turn), the batch's own later (reading every host's variables in every batch grows with the square of
+    the fleet)."""
+    return play_hosts if batch[0] == play_hosts[0] else batch
 
 
 class RecordNotWritten(Exception):

@@ -178,6 +178,11 @@ _UNIT_SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 API_TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
+def is_relative_cutoff(text):
+    """Whether the cut-off `text` is relative to now, such as ``-2h``."""
+    return bool(_RELATIVE_CUTOFF.match(text.strip()))
+
+
 def parse_cutoff(option, text, now):
     """The UTC time (an aware datetime) that the cut-off `text`, the value of `option`, names.
 
@@ -334,6 +339,13 @@ def retired_backups(snapshots, instance_id, keep, protected=()):
             if item.get('snapshot_state') == 'NORMAL' and item['snapshot_id'] not in protected]
 
 
+def rollback_sources(snapshots):
+    """The ids of the snapshots among `snapshots` whose latest operation is a successful rollback. The API gives a snapshot no
+    time for it, so which of them a disk is on cannot be told: retention keeps them all."""
+    return tuple(item['snapshot_id'] for item in snapshots
+                 if is_rollback(item.get('latest_operation')) and item.get('latest_operation_state') == STATE_SUCCESS)
+
+
 QUOTA_EXCEEDED = 'LimitExceeded.SnapshotQuotaLimitExceeded'
 
 
@@ -352,7 +364,8 @@ def quota_error(client, error, instance_id):
             len(snapshots), instance_id, backups or 'none')
     return LighthouseError(error.code, (
         'the snapshot quota is used up (%s)%s. Free room by deleting snapshots that are no longer needed (lighthouse_snapshot with '
-        'state=absent; keep_backups of lighthouse_snapshot_apply deletes older backups), or raise the quota, then try again'
+        'state=absent, by id or with instance_id and keep_backups to delete the older backups; keep_backups of lighthouse_snapshot_apply '
+        'and snapshot_rollback_keep_backups of the role delete them after each rollback), or raise the quota, then try again'
     ) % (error.message, used), error.request_id, error.action)
 
 

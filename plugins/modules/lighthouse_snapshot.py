@@ -12,14 +12,16 @@ version_added: 0.1.0
 description:
   - With O(state=present), makes sure an instance's system disk has a snapshot with a given name,
     taking one (CreateInstanceSnapshot) if there is none, and waits until it is V(NORMAL).
-  - With O(state=absent), deletes snapshots by id, or by name among an instance's snapshots (DeleteSnapshots).
+  - With O(state=absent), deletes snapshots by id, or by name among an instance's snapshots, or the older backups this
+    collection took of an instance (DeleteSnapshots).
 author:
   - tencentcloud.lighthouse maintainers (!UNKNOWN)
 options:
   state:
     description:
       - V(present) takes a snapshot of the system disk of O(instance_id) named O(snapshot_name), unless one exists.
-      - V(absent) deletes the snapshots given by O(snapshot_ids) and those of O(instance_id) named O(snapshot_name).
+      - V(absent) deletes the snapshots given by O(snapshot_ids), those of O(instance_id) named O(snapshot_name), and
+        the backups of O(instance_id) beyond the newest O(keep_backups).
     type: str
     choices: [present, absent]
     default: present
@@ -48,6 +50,17 @@ options:
       - Cannot be used with O(state=present).
     type: list
     elements: str
+  keep_backups:
+    description:
+      - With O(state=absent), delete the backups this collection took of O(instance_id) beyond the newest O(keep_backups),
+        so that backups do not use up the snapshot quota.
+      - A backup is a snapshot of the instance's system disk tagged C(tencentcloud.lighthouse:backup-of) with the
+        instance's id, as M(tencentcloud.lighthouse.lighthouse_snapshot_apply) and the C(snapshot_rollback) role tag theirs.
+        A snapshot without that tag is never deleted, nor one that is not V(NORMAL), nor one a rollback used last (the
+        disk may be on it; the API does not say which of them came last).
+      - In check mode RV(snapshots) lists what would be deleted.
+    type: int
+    version_added: 0.2.0
   wait:
     description:
       - With O(state=present), whether to wait until a new snapshot (or one still being created) is V(NORMAL).
@@ -117,6 +130,12 @@ EXAMPLES = r"""
     snapshot_ids:
       - lhsnap-nv6aqcv6
       - lhsnap-2kx8h0fd
+
+- name: Keep the two newest backups the collection took of the instance, delete the older ones
+  tencentcloud.lighthouse.lighthouse_snapshot:
+    state: absent
+    instance_id: lhins-k31c771o
+    keep_backups: 2
 """
 
 RETURN = r"""
@@ -167,9 +186,12 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     delete_snapshots,
     describe,
     get_instance,
+    retired_backups,
+    rollback_sources,
     send_named_snapshot,
     settled,
     snapshots_named,
+    snapshots_of_disk,
     states_of,
     wait_snapshot_created,
 )
@@ -189,6 +211,11 @@ def check_options(params):
                               'snapshot_ids is only used with state=absent; state=present finds the snapshot by instance_id and snapshot_name')
     if params['tags'] and params['state'] != 'present':
         raise LighthouseError('InvalidParameter.ParameterConflict', 'tags is only used with state=present, for the snapshot it takes')
+    if params['keep_backups'] is not None:
+        if params['state'] != 'absent' or params['instance_id'] is None:
+            raise LighthouseError('InvalidParameter.ParameterConflict', 'keep_backups needs state=absent and the instance_id whose backups it keeps')
+        if params['keep_backups'] < 1:
+            raise LighthouseError('InvalidParameterValue', 'keep_backups is %d; expected a number of backups of at least 1' % params['keep_backups'])
     if len(params['tags'] or {}) > MAX_TAGS:
         raise LighthouseError('InvalidParameterValue', 'tags has %d tags; a snapshot takes at most %d' % (len(params['tags']), MAX_TAGS))
 
@@ -225,9 +252,12 @@ def ensure_absent(module):
 
     def probe():
         targets = describe(client, SNAPSHOT, params['snapshot_ids'] or [], missing_ok=True)
+        disk_id = get_instance(client, params['instance_id'])['system_disk']['disk_id'] if params['instance_id'] else None
         if params['snapshot_name'] is not None:
-            instance = get_instance(client, params['instance_id'])
-            targets += snapshots_named(client, instance['system_disk']['disk_id'], params['snapshot_name'])
+            targets += snapshots_named(client, disk_id, params['snapshot_name'])
+        if params['keep_backups'] is not None:
+            disk_snapshots = snapshots_of_disk(client, disk_id)
+            targets += retired_backups(disk_snapshots, params['instance_id'], params['keep_backups'], rollback_sources(disk_snapshots))
         targets = list(dict((item['snapshot_id'], item) for item in targets).values())
         return (DONE if all(settled(item) for item in targets) else PENDING), targets
 
@@ -254,10 +284,11 @@ def main():
             snapshot_name=dict(type='str'),
             snapshot_ids=dict(type='list', elements='str'),
             tags=dict(type='dict'),
+            keep_backups=dict(type='int'),
         ),
         wait=True,
         required_if=[('state', 'present', ('instance_id', 'snapshot_name')),
-                     ('state', 'absent', ('snapshot_ids', 'snapshot_name'), True)],
+                     ('state', 'absent', ('snapshot_ids', 'snapshot_name', 'keep_backups'), True)],
         required_by={'snapshot_name': 'instance_id'},
         supports_check_mode=True,
     )

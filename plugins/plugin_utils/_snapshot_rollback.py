@@ -10,16 +10,26 @@ tests (tests/unit/plugins/plugin_utils/test_snapshot_rollback.py). Internal to t
 from __future__ import annotations
 
 import base64
+import datetime
 import difflib
 import json
 import os
+import re
 
 from ansible.errors import AnsibleError, AnsibleFilterError
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.mod_args import ModuleArgsParser
 
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import FLEET_UNAVAILABLE, OPERATION_CHANGED
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import STATE_SUCCESS, is_rollback, operation_summary
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import FLEET_UNAVAILABLE, OPERATION_CHANGED, LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
+    BACKUP_TAG,
+    STATE_SUCCESS,
+    api_time,
+    is_relative_cutoff,
+    is_rollback,
+    operation_summary,
+    parse_cutoff,
+)
 
 POSITIVE_NUMBERS = ('wait_timeout', 'verify_timeout', 'health_timeout', 'health_interval', 'connection_timeout',
                     'max_unavailable')
@@ -29,6 +39,12 @@ REMOVED_VARIABLES = {'snapshot_rollback_instance_id': 'the host variable lightho
                      'snapshot_rollback_region': 'the host variable lighthouse_region'}
 
 # The steps a host goes through, in order; a record on the guest names the last one it reached.
+# The ways to choose the snapshot, exactly one per host.
+SNAPSHOT_CHOICES = ('snapshot_id', 'snapshot_name', 'created_before', 'undo_run_id')
+BACKUP_NAME_PREFIX = 'before-rollback-'
+# The tag naming the run on the backups the role takes (the modules add the instance's, BACKUP_TAG).
+RUN_TAG = 'tencentcloud.lighthouse:run-id'
+_RUN_ID_TIME = re.compile(r'(\d{8}T\d{6}Z)')
 STEP_STOPPING = 'stopping'          # written before the stop: the disk has not been rolled back in this run
 STEP_ROLLED_BACK = 'rolled_back'    # written as soon as the host answers after the start
 STEP_DONE = 'done'                  # written after the verification and the post tasks
@@ -73,8 +89,12 @@ def check_variables(given, known, values, playbook_dir):
             good = False
         if not good:
             problems.append('%s is %r; expected a number greater than 0' % (_name(option), value))
-    if 'snapshot_id' in values and bool(values['snapshot_id']) == bool(values.get('snapshot_name')):
-        problems.append(_snapshot_problem(values['snapshot_id'], values.get('snapshot_name')))
+    if 'snapshot_id' in values:
+        problems += _snapshot_problems(values)
+    keep = values.get('keep_backups')
+    if keep not in (None, '') and (isinstance(keep, bool) or not str(keep).isdigit() or int(keep) < 1):
+        problems.append('snapshot_rollback_keep_backups is %r; expected a whole number of backups of at least 1, or empty to keep every '
+                        'backup' % (keep,))
     if 'serial' in values and _serial_steps(values['serial']) is None:
         problems.append(_serial_problem(values['serial']))
     for option in TASK_FILES:
@@ -115,16 +135,14 @@ def check_hosts(hosts, hostvars, given, known, values, playbook_dir):
     hosts) override them. Each host needs an instance id. A problem of every host is given once; another is prefixed
     with the hosts it concerns.
     """
-    prefix = _name('')
     owners = {}
     checked = {}  # the problems of each distinct set of a host's own variables: most hosts have none, and share one check
     for host in hosts:
         own = hostvars[host]
-        names = sorted(name for name in own.keys() if name.startswith(prefix))
+        names = _own_names(own)
         key = tuple((name, repr(own[name])) for name in names)
         if key not in checked:
-            host_values = dict(values, **dict((option, own[_name(option)]) for option in values if _name(option) in names))
-            checked[key] = check_variables(sorted(set(given) | set(names)), known, host_values, playbook_dir)
+            checked[key] = check_variables(sorted(set(given) | set(names)), known, own_values(values, own), playbook_dir)
         problems = list(checked[key])
         if not own.get('lighthouse_instance_id'):
             problems.append('no instance id: set the host variable lighthouse_instance_id (the inventory plugin tencentcloud.lighthouse.lighthouse '
@@ -134,12 +152,98 @@ def check_hosts(hosts, hostvars, given, known, values, playbook_dir):
     return [problem if len(found) == len(hosts) else '%s: %s' % (', '.join(found), problem) for problem, found in owners.items()]
 
 
-def _snapshot_problem(snapshot_id, snapshot_name):
-    if snapshot_id:
-        return ('snapshot_rollback_snapshot_id is %r and snapshot_rollback_snapshot_name is %r; expected exactly one of them, '
-                'the snapshot to roll back to' % (snapshot_id, snapshot_name))
-    return ('no snapshot to roll back to: snapshot_rollback_snapshot_id and snapshot_rollback_snapshot_name are both empty; '
-            'set exactly one of them, for example -e snapshot_rollback_snapshot_name=baseline')
+def _own_names(host_variables):
+    return sorted(name for name in host_variables.keys() if name.startswith(_name('')))
+
+
+def own_values(values, host_variables):
+    """``values`` (keyed without the prefix) with the host's own inventory variables over them."""
+    names = _own_names(host_variables)
+    return dict(values, **dict((option, host_variables[_name(option)]) for option in values if _name(option) in names))
+
+
+def snapshot_choices(hosts, hostvars, values, run_id):
+    """Each host's snapshot_choice(), by host, and the problems of the hosts that have none (their input passed check_hosts())."""
+    choices, problems = {}, []
+    for host in hosts:
+        try:
+            choices[host] = snapshot_choice(own_values(values, hostvars[host]), run_id)
+        except LighthouseError as error:
+            problems.append('%s: %s' % (host, error.message))
+    return choices, problems
+
+
+def _snapshot_problems(values):
+    """What is wrong with the choice of the snapshot in ``values`` (see SNAPSHOT_CHOICES): exactly one way, a cut-off that reads
+    as a time, a name pattern only with a cut-off."""
+    chosen = [option for option in SNAPSHOT_CHOICES if values.get(option)]
+    if not chosen:
+        return ['no snapshot to roll back to: %s are all empty; set exactly one of them, for example -e snapshot_rollback_snapshot_name=baseline'
+                % ', '.join(_name(option) for option in SNAPSHOT_CHOICES)]
+    if len(chosen) > 1:
+        return ['%s; expected exactly one of them, the snapshot to roll back to' % ' and '.join(
+            '%s is %r' % (_name(option), values[option]) for option in chosen)]
+    problems = []
+    if values.get('name_pattern') and not values.get('created_before'):
+        problems.append('snapshot_rollback_name_pattern is %r, but it only narrows snapshot_rollback_created_before, which is empty'
+                        % values['name_pattern'])
+    if values.get('created_before'):
+        try:
+            parse_cutoff(_name('created_before'), str(values['created_before']), datetime.datetime.now(datetime.timezone.utc))
+        except LighthouseError as error:
+            problems.append(error.message)
+    return problems
+
+
+def run_started(run_id):
+    """The UTC time a run id starts with (generated run ids do: ``20261206T140000Z-3f2a``), or None."""
+    found = _RUN_ID_TIME.match(run_id or '')
+    if not found:
+        return None
+    return datetime.datetime.strptime(found.group(1), '%Y%m%dT%H%M%SZ').replace(tzinfo=datetime.timezone.utc)
+
+
+def snapshot_choice(values, run_id):
+    """The pre-flight's options that choose the host's snapshot, from ``values`` checked by check_variables().
+
+    A cut-off relative to now is taken from the run's start, the time its id begins with, so that every batch and every
+    resumption of the run chooses the same snapshot; a run id without that time refuses it (LighthouseError). An undo of
+    run ``undo_run_id`` rolls back to the backup that run took, named as the role names its backups.
+    """
+    if values.get('undo_run_id'):
+        return {'snapshot_name': backup_name_of(values['undo_run_id'])}
+    if values.get('created_before'):
+        text = str(values['created_before'])
+        started = run_started(run_id)
+        if started is None and is_relative_cutoff(text):
+            raise LighthouseError(None, (
+                'snapshot_rollback_created_before is %r, a time relative to the run\'s start, but the run id %r does not begin with that '
+                'start (YYYYMMDDThhmmssZ, as generated run ids do), so a resumed run could choose another snapshot; give an absolute '
+                'time such as 2026-12-06T14:00:00+08:00') % (text, run_id))
+        cutoff = parse_cutoff(_name('created_before'), text, started or datetime.datetime.now(datetime.timezone.utc))
+        return dict({'created_before': api_time(cutoff)}, **({'name_pattern': values['name_pattern']} if values.get('name_pattern') else {}))
+    if values.get('snapshot_id'):
+        return {'snapshot_id': values['snapshot_id']}
+    return {'snapshot_name': values['snapshot_name']}
+
+
+def undo_problem(snapshot, instance_id, undo_run_id):
+    """Why ``snapshot`` is not the backup run ``undo_run_id`` took of ``instance_id`` (its tags say so), or None; None too
+    when the run is no undo."""
+    if not undo_run_id:
+        return None
+    tags = snapshot.get('tags') or {}
+    if tags.get(RUN_TAG) == undo_run_id and tags.get(BACKUP_TAG) == instance_id:
+        return None
+    return ('snapshot %s is named as a backup of run %s, but its tags (%s) do not say that run took it of instance %s '
+            '(%s=%s and %s=%s); it was not made by that run, so undoing the run cannot use it') % (
+        snapshot.get('snapshot_id'), undo_run_id, ', '.join('%s=%s' % item for item in sorted(tags.items())) or 'none', instance_id,
+        RUN_TAG, undo_run_id, BACKUP_TAG, instance_id)
+
+
+def backup_name_of(run_id):
+    """The name of the backups the role takes in run ``run_id`` (without snapshot_rollback_backup_name)."""
+    return BACKUP_NAME_PREFIX + run_id
 
 
 def _serial_problem(serial):
@@ -474,7 +578,7 @@ def plan(decision, instance, snapshot, options):
             steps.append('snapshot its system disk as a backup')
         if instance.get('instance_state') != 'STOPPED':
             steps.append('stop it (%s)' % options['stop_type'])
-        steps.append('roll it back to %s (%s)' % (snapshot.get('snapshot_id'), snapshot.get('snapshot_name')))
+        steps.append('roll it back to %s (%s)' % (snapshot.get('snapshot_id'), _chosen(snapshot, options)))
     else:
         steps.append('keep it on %s: %s' % (snapshot.get('snapshot_id'), decision['reason']))
     if instance.get('instance_state') != 'RUNNING' or resume == RESUME_FULL:
@@ -486,7 +590,18 @@ def plan(decision, instance, snapshot, options):
     if options.get('post_tasks'):
         steps.append('run the post tasks %s' % options['post_tasks'])
     steps.append('record it as done in %s' % options['marker_path'])
+    if options.get('keep_backups'):
+        steps.append('delete the backups this collection took of its instance beyond the newest %s' % options['keep_backups'])
     return steps
+
+
+def _chosen(snapshot, options):
+    """The snapshot's name and, when a cut-off or an undo chose it, why."""
+    if options.get('undo_run_id'):
+        return '%s, the backup run %s took, created %s' % (snapshot.get('snapshot_name'), options['undo_run_id'], snapshot.get('created_time'))
+    if options.get('created_before'):
+        return '%s, created %s, the newest before %s' % (snapshot.get('snapshot_name'), snapshot.get('created_time'), options['created_before'])
+    return snapshot.get('snapshot_name')
 
 
 def failure(task_name, result):
@@ -569,6 +684,7 @@ def journal_entry(facts):
                     'total': round(now - started, 3)},
         'started': facts['started_iso'],
         'finished': facts['now_iso'],
+        'deleted_backup_ids': facts.get('deleted_backup_ids') or [],
         'restarted': restarted,
         'came_back_on': None if restarted is None else came_back_on(decision, batch.get('entry'), snapshot.get('snapshot_id')),
         'error': error,

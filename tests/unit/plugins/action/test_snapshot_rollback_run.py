@@ -68,6 +68,18 @@ def test_check_passes_and_shows_the_run_id_the_order_and_the_fleet():
     given = run_step(check_args(task_vars), dict(task_vars, snapshot_rollback_run_id=RUN))
     assert given['msg'][0] == 'Run id: %s' % RUN
     assert [member['host'] for member in result['fleet']] == ['web-1', 'web-2', 'web-3', 'db-1']
+    assert result['choices'] == dict((host, {'snapshot_name': 'baseline'}) for host in ('web-1', 'web-2', 'web-3'))
+
+
+def test_check_resolves_a_relative_cut_off_from_the_run_start_and_refuses_it_without_one():
+    task_vars = play(hosts=2, batch=(0, 1))
+    task_vars['hostvars']['web-2']['snapshot_rollback_created_before'] = '-15m'
+    args = check_args(task_vars, snapshot_name=None, created_before='2024-06-01T10:00:00+08:00', serial=2)
+    assert run_step(args, task_vars)['choices'] == {'web-1': {'created_before': '2024-06-01T02:00:00Z'},
+                                                    'web-2': {'created_before': '2024-06-01T10:00:00Z'}}
+    refused = run_step(args, dict(task_vars, _snapshot_rollback_run_id='deploy-42'))
+    assert (refused['failed'], refused['snapshot_rollback_step']) == (True, "Check the role's variables")
+    assert refused['msg'].startswith("Nothing was changed, because of the role's input: web-2: snapshot_rollback_created_before is '-15m'")
 
 
 @pytest.mark.parametrize('changes, step, fragment', [

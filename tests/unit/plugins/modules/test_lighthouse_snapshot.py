@@ -8,11 +8,11 @@ import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import creation_failed
-from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot
+from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot, lighthouse_snapshot_apply
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
 
 ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
-OPTIONS = dict(state='present', instance_id='lhins-00000001', snapshot_name='pre-deploy', snapshot_ids=None, tags=None)
+OPTIONS = dict(state='present', instance_id='lhins-00000001', snapshot_name='pre-deploy', snapshot_ids=None, tags=None, keep_backups=None)
 
 
 def present(run_module, name='pre-deploy', **args):
@@ -46,6 +46,10 @@ def test_check_options_accepts(changes):
     ({'snapshot_ids': ['lhsnap-00000001']}, 'InvalidParameter.ParameterConflict', 'snapshot_ids is only used with state=absent'),
     ({'state': 'absent', 'tags': {'k': 'v'}}, 'InvalidParameter.ParameterConflict', 'tags is only used with state=present'),
     ({'tags': dict(('k%d' % number, 'v') for number in range(11))}, 'InvalidParameterValue', 'tags has 11 tags; a snapshot takes at most 10'),
+    ({'state': 'absent', 'snapshot_name': None, 'keep_backups': 0}, 'InvalidParameterValue', 'keep_backups is 0; expected a number of backups of at '
+     'least 1'),
+    ({'keep_backups': 2}, 'InvalidParameter.ParameterConflict', 'keep_backups needs state=absent and the instance_id whose backups it keeps'),
+    ({'state': 'absent', 'instance_id': None, 'snapshot_name': None, 'keep_backups': 2}, 'InvalidParameter.ParameterConflict', 'keep_backups needs'),
 ])
 def test_check_options_refuses(changes, code, fragment):
     with pytest.raises(LighthouseError) as caught:
@@ -174,7 +178,8 @@ def test_the_quota_error_names_the_instance_and_says_what_to_do(run_module, clou
     assert result['msg'] == (
         'Failed to create snapshot pre-deploy of instance lhins-00000001: the snapshot quota is used up (%s); the region holds 2 '
         'snapshots; the backups this collection took of instance lhins-00000001: none. Free room by deleting snapshots that are no '
-        'longer needed (lighthouse_snapshot with state=absent; keep_backups of lighthouse_snapshot_apply deletes older backups), or '
+        'longer needed (lighthouse_snapshot with state=absent, by id or with instance_id and keep_backups to delete the older backups; '
+        'keep_backups of lighthouse_snapshot_apply and snapshot_rollback_keep_backups of the role delete them after each rollback), or '
         'raise the quota, then try again' % refused['error_message'])
 
 
@@ -216,6 +221,42 @@ def test_deletes_every_snapshot_of_the_instance_with_that_name(run_module, cloud
     result = absent(run_module, instance_id='lhins-00000001', snapshot_name='old', snapshot_ids=['lhsnap-00000001', 'lhsnap-00000003'])
     assert result['snapshots'] == ['lhsnap-00000001', 'lhsnap-00000003', 'lhsnap-00000002']
     assert cloud.snapshot_ids() == ['lhsnap-00000004']
+
+
+BACKUP = {'tencentcloud.lighthouse:backup-of': 'lhins-00000001'}
+
+
+def with_backups(cloud):
+    """lhins-00000001 with baseline, three backups the collection took of it, a hand-made snapshot and a backup of another instance."""
+    cloud.seed(instance(1, 'STOPPED', snapshots=[snapshot(1, 'baseline', created_time='2025-12-01T00:00:00Z'),
+                                                 snapshot(2, 'backup-a', created_time='2025-12-02T00:00:00Z', tags=BACKUP),
+                                                 snapshot(3, 'backup-b', created_time='2025-12-03T00:00:00Z', tags=BACKUP),
+                                                 snapshot(4, 'backup-c', created_time='2025-12-04T00:00:00Z', tags=BACKUP),
+                                                 snapshot(5, 'hand-made', created_time='2025-11-01T00:00:00Z', tags={'owner': 'ops'})]),
+               instance(2, snapshots=[snapshot(6, 'backup-x', created_time='2025-11-01T00:00:00Z',
+                                               tags={'tencentcloud.lighthouse:backup-of': 'lhins-00000002'})]))
+    cloud.settings.update({'snapshot_quota_per_instance': 10})
+
+
+@pytest.mark.parametrize('check_mode', [True, False], ids=['check', 'real'])
+def test_keep_backups_deletes_only_the_older_backups_the_collection_took_of_the_instance(run_module, cloud, check_mode):
+    with_backups(cloud)
+    result = absent(run_module, instance_id='lhins-00000001', keep_backups=1, _ansible_check_mode=check_mode)
+    assert (result['changed'], result['snapshots']) == (True, ['lhsnap-00000003', 'lhsnap-00000002'])
+    left = set(cloud.snapshot_ids())
+    if check_mode:
+        assert cloud.sent() == [] and len(left) == 6
+    else:
+        assert left == {'lhsnap-00000001', 'lhsnap-00000004', 'lhsnap-00000005', 'lhsnap-00000006'}
+
+
+def test_keep_backups_never_deletes_a_backup_the_disk_was_rolled_back_to(run_module, cloud):
+    with_backups(cloud)
+    undone = run_module(lighthouse_snapshot_apply.main, dict(ARGS, instance_id='lhins-00000001', snapshot_id='lhsnap-00000002'))
+    assert undone['changed'] is True
+    result = absent(run_module, instance_id='lhins-00000001', keep_backups=1)
+    assert result['snapshots'] == ['lhsnap-00000003']
+    assert set(cloud.snapshot_ids()) == {'lhsnap-00000001', 'lhsnap-00000002', 'lhsnap-00000004', 'lhsnap-00000005', 'lhsnap-00000006'}
 
 
 @pytest.mark.parametrize('check_mode', [False, True])

@@ -14,6 +14,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.tencentcloud.lighthouse.plugins.filter.snapshot_rollback_checked_serial import FilterModule
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.plugin_utils import _snapshot_rollback as sr
 
 RUN = 'run-1'
@@ -26,7 +27,8 @@ KNOWN = ['snapshot_rollback_%s' % name for name in (
     'snapshot_id', 'snapshot_name', 'stop_type', 'wait_timeout', 'backup', 'backup_name',
     'verify_timeout', 'health_checks', 'health_timeout', 'health_interval', 'pre_tasks', 'verify_tasks', 'post_tasks',
     'run_id', 'strict_serial', 'marker_dir', 'journal_path', 'adopt_rollback', 'restart_on_failure', 'connection_check',
-    'connection_timeout', 'scope', 'scope_tags', 'max_unavailable', 'hosts', 'serial')]
+    'connection_timeout', 'scope', 'scope_tags', 'max_unavailable', 'hosts', 'serial', 'created_before', 'name_pattern', 'undo_run_id',
+    'keep_backups')]
 
 
 def running(**changes):
@@ -235,8 +237,8 @@ def test_check_variables_reports_a_journal_that_is_not_writable(tmp_path):
 
 
 @pytest.mark.parametrize('snapshot_id, snapshot_name, message', [
-    (None, None, 'no snapshot to roll back to: snapshot_rollback_snapshot_id and snapshot_rollback_snapshot_name are both empty; '
-                 'set exactly one of them, for example -e snapshot_rollback_snapshot_name=baseline'),
+    (None, None, 'no snapshot to roll back to: snapshot_rollback_snapshot_id, snapshot_rollback_snapshot_name, snapshot_rollback_created_before, '
+                 'snapshot_rollback_undo_run_id are all empty; set exactly one of them, for example -e snapshot_rollback_snapshot_name=baseline'),
     ('', '', 'no snapshot to roll back to'),
     ('lhsnap-aaaaaaaa', 'baseline', "snapshot_rollback_snapshot_id is 'lhsnap-aaaaaaaa' and snapshot_rollback_snapshot_name is "
                                     "'baseline'; expected exactly one of them, the snapshot to roll back to"),
@@ -619,6 +621,89 @@ def test_plan(decision, state, options, expected):
 def test_plan_without_health_checks_option():
     options = {key: value for key, value in BARE.items() if key != 'health_checks'}
     assert sr.plan(FULL, running(), rolled_back_snapshot(), options)[3] == 'verify: connection within 300 s'
+
+
+def test_plan_names_the_snapshot_a_cut_off_or_an_undo_chose_with_its_creation_time():
+    snapshot = dict(rolled_back_snapshot(), snapshot_name='nightly-2', created_time='2026-12-05T23:30:00Z')
+    assert sr.plan(FULL, running(), snapshot, dict(BARE, created_before='2026-12-06T00:00:00Z'))[1] == (
+        'roll it back to lhsnap-aaaaaaaa (nightly-2, created 2026-12-05T23:30:00Z, the newest before 2026-12-06T00:00:00Z)')
+    assert sr.plan(FULL, running(), snapshot, dict(BARE, undo_run_id='run-1'))[1] == (
+        'roll it back to lhsnap-aaaaaaaa (nightly-2, the backup run run-1 took, created 2026-12-05T23:30:00Z)')
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# snapshot choice: a cut-off, an undo
+
+RUN_AT_NOON = '20261206T120000Z-3f2a'
+
+
+@pytest.mark.parametrize('values, expected', [
+    ({'snapshot_id': 'lhsnap-aaaaaaaa'}, {'snapshot_id': 'lhsnap-aaaaaaaa'}),
+    ({'snapshot_name': 'baseline'}, {'snapshot_name': 'baseline'}),
+    # An offset across midnight: 01:30 in +08:00 is 17:30 the day before in UTC.
+    ({'created_before': '2026-12-06T01:30:00+08:00'}, {'created_before': '2026-12-05T17:30:00Z'}),
+    ({'created_before': '-2h', 'name_pattern': 'nightly-*'}, {'created_before': '2026-12-06T10:00:00Z', 'name_pattern': 'nightly-*'}),
+    ({'undo_run_id': '20261201T080000Z-0001'}, {'snapshot_name': 'before-rollback-20261201T080000Z-0001'}),
+], ids=['id', 'name', 'offset-across-midnight', 'relative-to-the-run-start', 'undo'])
+def test_snapshot_choice(values, expected):
+    assert sr.snapshot_choice(values, RUN_AT_NOON) == expected
+
+
+def test_a_relative_cut_off_is_the_same_in_every_batch_and_resumption_of_the_run():
+    first = sr.snapshot_choice({'created_before': '-90m'}, RUN_AT_NOON)
+    assert first == sr.snapshot_choice({'created_before': '-90m'}, RUN_AT_NOON) == {'created_before': '2026-12-06T10:30:00Z'}
+
+
+def test_a_relative_cut_off_needs_a_run_id_that_begins_with_the_run_start():
+    with pytest.raises(LighthouseError) as raised:
+        sr.snapshot_choice({'created_before': '-2h'}, 'deploy-42')
+    assert raised.value.message.startswith("snapshot_rollback_created_before is '-2h', a time relative to the run's start, but the run id "
+                                           "'deploy-42' does not begin with that start")
+    assert sr.snapshot_choice({'created_before': '2026-12-06T06:00:00Z'}, 'deploy-42') == {'created_before': '2026-12-06T06:00:00Z'}
+
+
+@pytest.mark.parametrize('values, message', [
+    ({'snapshot_name': 'baseline', 'created_before': '-2h'},
+     "snapshot_rollback_snapshot_name is 'baseline' and snapshot_rollback_created_before is '-2h'; expected exactly one of them"),
+    ({'snapshot_id': 'lhsnap-aaaaaaaa', 'undo_run_id': 'run-1'},
+     "snapshot_rollback_snapshot_id is 'lhsnap-aaaaaaaa' and snapshot_rollback_undo_run_id is 'run-1'; expected exactly one of them"),
+    ({'snapshot_name': 'baseline', 'name_pattern': 'nightly-*'},
+     "snapshot_rollback_name_pattern is 'nightly-*', but it only narrows snapshot_rollback_created_before, which is empty"),
+    ({'created_before': '2026-12-06 14:00'}, "snapshot_rollback_created_before is '2026-12-06 14:00'; expected an ISO 8601 time with its offset"),
+    ({'snapshot_name': 'baseline', 'keep_backups': 0},
+     'snapshot_rollback_keep_backups is 0; expected a whole number of backups of at least 1, or empty to keep every backup'),
+    ({'snapshot_name': 'baseline', 'keep_backups': 'two'}, "snapshot_rollback_keep_backups is 'two'; expected a whole number"),
+], ids=['name-and-cut-off', 'id-and-undo', 'pattern-without-cut-off', 'time-without-offset', 'keep-zero', 'keep-word'])
+def test_check_variables_refuses_a_bad_choice_of_snapshot_or_retention(tmp_path, values, message):
+    problems = sr.check_variables([], KNOWN, dict({'snapshot_id': None}, **values), str(tmp_path))
+    assert len(problems) == 1 and problems[0].startswith(message)
+
+
+def test_check_variables_accepts_a_cut_off_with_a_pattern_and_a_retention(tmp_path):
+    values = {'snapshot_id': None, 'created_before': '-2h', 'name_pattern': 'nightly-*', 'keep_backups': '2'}
+    assert sr.check_variables([], KNOWN, values, str(tmp_path)) == []
+
+
+def test_snapshot_choices_take_each_hosts_own_variables_and_name_the_host_without_one():
+    hostvars = fleet_hostvars(lh_2={'snapshot_rollback_snapshot_id': 'lhsnap-00000002', 'snapshot_rollback_snapshot_name': None},
+                              lh_3={'snapshot_rollback_created_before': '-1d', 'snapshot_rollback_snapshot_name': None})
+    values = {'snapshot_id': None, 'snapshot_name': 'baseline', 'created_before': None}
+    assert sr.snapshot_choices(['lh-1', 'lh-2', 'lh-3'], hostvars, values, RUN_AT_NOON) == ({
+        'lh-1': {'snapshot_name': 'baseline'}, 'lh-2': {'snapshot_id': 'lhsnap-00000002'},
+        'lh-3': {'created_before': '2026-12-05T12:00:00Z'}}, [])
+    choices, problems = sr.snapshot_choices(['lh-1', 'lh-3'], hostvars, values, 'deploy-42')
+    assert list(choices) == ['lh-1'] and len(problems) == 1 and problems[0].startswith("lh-3: snapshot_rollback_created_before is '-1d'")
+
+
+def test_undo_takes_only_the_backup_the_run_took_of_the_instance():
+    tags = {sr.RUN_TAG: 'run-1', 'tencentcloud.lighthouse:backup-of': 'lhins-aaaaaaaa'}
+    snapshot = {'snapshot_id': 'lhsnap-bbbbbbbb', 'tags': tags}
+    assert sr.undo_problem(snapshot, 'lhins-aaaaaaaa', 'run-1') is None
+    assert sr.undo_problem({'snapshot_id': 'lhsnap-bbbbbbbb'}, 'lhins-aaaaaaaa', None) is None
+    assert sr.undo_problem(snapshot, 'lhins-cccccccc', 'run-1').startswith(
+        'snapshot lhsnap-bbbbbbbb is named as a backup of run run-1, but its tags (tencentcloud.lighthouse:backup-of=lhins-aaaaaaaa, '
+        'tencentcloud.lighthouse:run-id=run-1) do not say that run took it of instance lhins-cccccccc')
+    assert 'its tags (none)' in sr.undo_problem({'snapshot_id': 'lhsnap-bbbbbbbb'}, 'lhins-aaaaaaaa', 'run-1')
 
 
 # ---------------------------------------------------------------------------------------------------------------------

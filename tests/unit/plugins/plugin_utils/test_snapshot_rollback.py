@@ -800,8 +800,13 @@ def test_journal_entry_of_a_full_rollback():
         'plan': ['stop it (SOFT_FIRST)', 'start it'],
         'request_ids': {'stop': ['req-stop'], 'rollback': 'req-apply', 'start': ['req-start']},
         'seconds': {'preflight': 0.4, 'batch': 104.2, 'verify': 30.75, 'total': 118.25},
-        'started': '2024-06-01T10:15:00Z', 'finished': '2024-06-01T10:16:58Z', 'restarted': None, 'came_back_on': None, 'error': None,
+        'started': '2024-06-01T10:15:00Z', 'finished': '2024-06-01T10:16:58Z', 'deleted_backup_ids': [], 'restarted': None, 'came_back_on': None,
+        'error': None,
     }
+
+
+def test_journal_entry_lists_the_backups_retention_deleted():
+    assert sr.journal_entry(dict(facts(), deleted_backup_ids=['lhsnap-old'])).get('deleted_backup_ids') == ['lhsnap-old']
 
 
 FAILED = {'task': 'Stop the instance', 'result': {'msg': 'denied', 'error_code': 'AuthFailure', 'request_id': 'req-9'}}

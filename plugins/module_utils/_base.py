@@ -193,14 +193,17 @@ class LighthouseModule:
     def elapsed(self):
         return round(self.clock() - self._started, 3)
 
-    def run(self, work, failure, **ids):
+    def run(self, work, failure, check_options, **ids):
         """Exit with ``work(self)`` (a dict, or None) merged into `result`, or fail on LighthouseError.
 
+        `check_options(params)` first: the module's checks of its options that need no call, raising LighthouseError,
+        so that bad input never reaches a credential provider or the API (the client is built on first use).
         `failure` completes "Failed to ...", e.g. "describe instances" (inputs in it shown with short());
         `ids` (the resources involved, None when there are none; overlong ones cut) are added to a failure's
         result. ``changed`` defaults to false.
         """
         try:
+            check_options(self.params)
             self.result.update(work(self) or {})
         except LighthouseError as err:
             self.result.update((name, _shortened(value)) for name, value in ids.items() if value is not None)

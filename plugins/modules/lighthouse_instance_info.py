@@ -253,7 +253,7 @@ elapsed:
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import describe_instances
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import INSTANCE, check_ids, describe_instances
 
 STATES = ['PENDING', 'LAUNCH_FAILED', 'RUNNING', 'STOPPED', 'STARTING', 'STOPPING', 'REBOOTING', 'SHUTDOWN',
           'TERMINATING', 'DELETING', 'FREEZING', 'ENTER_RESCUE_MODE', 'RESCUE_MODE', 'EXIT_RESCUE_MODE']
@@ -273,6 +273,12 @@ def instance_filters(params):
                               'filters %s are already set by names, states, zones or tags' % ', '.join(clash))
     filters.update(named)
     return filters
+
+
+def check_options(params):
+    """Raise LighthouseError for ids and filters the API would refuse, before any call."""
+    check_ids(INSTANCE, params['instance_ids'] or [])
+    instance_filters(params)
 
 
 def list_instances(module):
@@ -295,7 +301,7 @@ def main():
         retry=True,
         supports_check_mode=True,
     )
-    module.run(list_instances, 'describe instances', instance_ids=module.params['instance_ids'])
+    module.run(list_instances, 'describe instances', check_options, instance_ids=module.params['instance_ids'])
 
 
 if __name__ == '__main__':

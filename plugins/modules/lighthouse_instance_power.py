@@ -139,7 +139,7 @@ elapsed:
 """
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
-from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import describe_instances
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import INSTANCE, check_ids, describe_instances
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._power import (
     TARGET_STATES,
     VERBS,
@@ -157,6 +157,11 @@ def power_diff(instances, actions):
     after = dict((instance_id, {'instance_state': TARGET_STATES[action], 'latest_operation': action} if action else before[instance_id])
                  for instance_id, action in actions.items())
     return {'before': before, 'after': after}
+
+
+def check_options(params):
+    """Raise LighthouseError for instance ids the API would refuse, before any call."""
+    check_ids(INSTANCE, params['instance_ids'])
 
 
 def set_power(module):
@@ -184,7 +189,7 @@ def main():
         wait=True,
         supports_check_mode=True,
     )
-    module.run(set_power, '%s instances' % VERBS[module.params['state']], instance_ids=module.params['instance_ids'])
+    module.run(set_power, '%s instances' % VERBS[module.params['state']], check_options, instance_ids=module.params['instance_ids'])
 
 
 if __name__ == '__main__':

@@ -272,7 +272,6 @@ def ensure_absent(module):
 
 
 def manage(module):
-    check_options(module.params)
     return ensure_present(module) if module.params['state'] == 'present' else ensure_absent(module)
 
 
@@ -297,7 +296,7 @@ def main():
         failure = 'create snapshot %s of instance %s' % (short(params['snapshot_name']), short(params['instance_id']))
     else:
         failure = 'delete snapshots'
-    module.run(manage, failure, instance_id=params['instance_id'], snapshot_ids=params['snapshot_ids'])
+    module.run(manage, failure, check_options, instance_id=params['instance_id'], snapshot_ids=params['snapshot_ids'])
 
 
 if __name__ == '__main__':

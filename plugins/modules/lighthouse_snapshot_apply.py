@@ -1290,10 +1290,10 @@ def main():
         failure = 'roll back %d instance(s)' % len(params['instances'])
 
     def work(module):
-        check_options(params)  # before the client is built: bad options never reach a credential provider or the API
         return roll_back_batch(module) if is_batch(params) else roll_back(module)
 
-    module.run(work, failure, instance_id=params['instance_id'], snapshot_id=params['snapshot_id'], snapshot_name=params['snapshot_name'])
+    module.run(work, failure, check_options, instance_id=params['instance_id'], snapshot_id=params['snapshot_id'],
+               snapshot_name=params['snapshot_name'])
 
 
 if __name__ == '__main__':

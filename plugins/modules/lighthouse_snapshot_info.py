@@ -193,7 +193,9 @@ import datetime
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
+    INSTANCE,
     SNAPSHOT,
+    check_ids,
     chunks,
     created_before,
     describe_snapshots,
@@ -219,11 +221,24 @@ def find_snapshots(client, instance_id, names):
     return [item for item in found.values() if item['snapshot_name'] in names]
 
 
+def cutoff_of(params):
+    """The UTC time created_before names (relative to now), or None; raises LighthouseError for a value that is no time."""
+    if params['created_before'] is None:
+        return None
+    return parse_cutoff('created_before', params['created_before'], datetime.datetime.now(datetime.timezone.utc))
+
+
+def check_options(params):
+    """Raise LighthouseError for ids and a cut-off the API would refuse, before any call."""
+    check_ids(SNAPSHOT, params['snapshot_ids'] or [])
+    if params['instance_id'] is not None:
+        check_ids(INSTANCE, [params['instance_id']])
+    cutoff_of(params)
+
+
 def list_snapshots(module):
     params = module.params
-    # Before any call: a cut-off that is no time fails without reaching the API.
-    cutoff = parse_cutoff('created_before', params['created_before'], datetime.datetime.now(datetime.timezone.utc)) \
-        if params['created_before'] is not None else None
+    cutoff = cutoff_of(params)
     if params['snapshot_ids'] is not None:
         snapshots = describe_snapshots(module.client, params['snapshot_ids'])
     else:
@@ -249,7 +264,8 @@ def main():
         retry=True,
         supports_check_mode=True,
     )
-    module.run(list_snapshots, 'describe snapshots', snapshot_ids=module.params['snapshot_ids'], instance_id=module.params['instance_id'])
+    module.run(list_snapshots, 'describe snapshots', check_options, snapshot_ids=module.params['snapshot_ids'],
+               instance_id=module.params['instance_id'])
 
 
 if __name__ == '__main__':

@@ -23,10 +23,10 @@ def build(args, **kwargs):
         return LighthouseModule(argument_spec=dict(name=dict(type='str')), **kwargs)
 
 
-def module_running(work, failure='do things', wait=False, **ids):
-    """A main() that runs `work` through the shared fail path."""
+def module_running(work, failure='do things', wait=False, check_options=lambda params: None, **ids):
+    """A main() that runs `work` through the shared fail path, after `check_options`."""
     def main():
-        LighthouseModule(argument_spec=dict(name=dict(type='str')), wait=wait, supports_check_mode=True).run(work, failure, **ids)
+        LighthouseModule(argument_spec=dict(name=dict(type='str')), wait=wait, supports_check_mode=True).run(work, failure, check_options, **ids)
     return main
 
 

@@ -2,33 +2,18 @@
 
 import pytest
 
-from lighthouse_emulator.backends import Backend
-from lighthouse_emulator.emulator import DROP, Emulator
+from lighthouse_emulator.emulator import DROP
+from lighthouse_emulator.manual import START, ManualClock, in_process
 from lighthouse_emulator.model import iso
-
-START = 1767225600  # the fake Unix time at monotonic 0
-
-
-class Clock:
-    """A monotonic clock that moves only when slept on."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return ManualClock()
 
 
 def emulator(clock, fleet):
-    return Emulator(fleet, 'ap-guangzhou', 'AKIDCORE', 'core-key', Backend(), clock=clock, wall=lambda: START + clock(), sleep=clock.sleep)
+    return in_process(fleet, 'ap-guangzhou', 'AKIDCORE', 'core-key', clock)
 
 
 def call(emu, action, params=None):

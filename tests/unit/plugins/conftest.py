@@ -13,8 +13,8 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils import _cl
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import Client
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Retry
+from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.manual import ManualClock
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import REGION, EmulatedCloud
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.module_args import patch_module_args
 
 ENV_VARS = ('TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SECURITY_TOKEN', 'TENCENTCLOUD_TOKEN',
@@ -23,7 +23,8 @@ ENV_VARS = ('TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_S
 
 @pytest.fixture
 def clock():
-    return FakeClock()
+    """The emulator's manual clock, at 100 s: time moves only when something sleeps on it."""
+    return ManualClock(now=100.0)
 
 
 @pytest.fixture
@@ -48,9 +49,9 @@ def run_module(capsys, clean_env):
 
 @pytest.fixture
 def cloud(monkeypatch, clock):
-    """An empty emulated Lighthouse (see emulated.py) that every module run talks to, on the FakeClock.
+    """An empty emulated Lighthouse (see emulated.py) that every module run talks to, on the manual clock.
 
-    Modules read the time only through LighthouseModule's clock, sleep and random: the FakeClock, its
+    Modules read the time only through LighthouseModule's clock, sleep and random: the manual clock, its
     sleep, and a jitter fixed at the top of its range; each paces its calls alone. Their Client is the
     real one, built by connect().
     """
@@ -70,5 +71,5 @@ class _Credential:
 
 @pytest.fixture
 def client(cloud, clock):
-    """A real Client (and Retry, on the FakeClock) whose SDK client is the emulated cloud's, for helpers that take a client."""
+    """A real Client (and Retry, on the manual clock) whose SDK client is the emulated cloud's, for helpers that take a client."""
     return Client(cloud.sdk_client(_Credential(), REGION, None), REGION, Retry(sleep=clock.sleep, rand=lambda: 1.0))

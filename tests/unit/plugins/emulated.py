@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: tencentcloud.lighthouse contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The unit tests' one model of Lighthouse: the emulator's core (tests/emulator) in-process, on a FakeClock.
+"""The unit tests' one model of Lighthouse: the emulator's core (tests/emulator) in-process, on a manual clock.
 
 `EmulatedCloud.sdk_client` stands in for the SDK's LighthouseClient, so a module's real Client (and
 its Retry) talks to the emulator's pipeline after the signature check: common checks, rate limits,
-injected faults, then the action. Operations advance only when something sleeps on the FakeClock.
+injected faults, then the action. Operations advance only when something sleeps on the manual clock.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import json
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import BUSY, classify
-from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.backends import Backend
-from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.emulator import DROP, Emulator
+from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.emulator import DROP
 from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.fleet import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.manual import START, in_process
 from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.ops import Owner, Phase
 
 REGION = 'ap-guangzhou'
-# The Unix time at which the FakeClock reads 0: later than every seeded creation time, so new snapshots list first.
-START = 1767225600  # 2026-01-01T00:00:00Z
+# The module options every unit test passes: credentials the emulated cloud accepts, and its region.
+ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': REGION}
 # The RequestId of another client's calls (see EmulatedCloud.elsewhere).
 ELSEWHERE = 'req-elsewhere'
 
@@ -46,8 +46,7 @@ class EmulatedCloud:
 
     def __init__(self, clock):
         self.clock = clock
-        self.emulator = Emulator({'instances': []}, REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Backend(),
-                                 clock=clock, wall=lambda: START + clock(), sleep=clock.sleep)
+        self.emulator = in_process({'instances': []}, REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, clock)
         self._before = {}
 
     # ---- setting the scene
@@ -119,7 +118,7 @@ class EmulatedCloud:
         return [(action, params) for action, params in self.calls() if not action.startswith('Describe')]
 
     def at(self, entry):
-        """The FakeClock's reading when the call of a journal entry was made."""
+        """The manual clock's reading when the call of a journal entry was made."""
         return entry['time'] - START
 
     def pauses(self):

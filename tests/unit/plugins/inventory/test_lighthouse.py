@@ -57,7 +57,7 @@ FLEET = [
 class Connections:
     """connect() as the plugin calls it, recorded; its clients talk to the emulated cloud, or it raises the error set for a region.
 
-    Their retries pause on the FakeClock.
+    Their retries pause on the manual clock.
     """
 
     def __init__(self, emulated, clock):

@@ -83,7 +83,7 @@ def test_waits_for_outcomes_only_outside_check_mode_and_with_wait(clean_env, arg
 
 @pytest.fixture
 def on_clock(clean_env, monkeypatch, clock):
-    """LighthouseModule reads time and sleeps on the FakeClock; jitter is at the top of its range."""
+    """LighthouseModule reads time and sleeps on the manual clock; jitter is at the top of its range."""
     monkeypatch.setattr(LighthouseModule, 'clock', clock)
     monkeypatch.setattr(LighthouseModule, 'sleep', clock.sleep)
     monkeypatch.setattr(LighthouseModule, 'random', staticmethod(lambda: 1.0))

@@ -17,7 +17,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._client import Client, connect, make_credential, parse_endpoint
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._retry import Pacer, Retry
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.fakes import FakeClock
+from ansible_collections.tencentcloud.lighthouse.tests.emulator.lighthouse_emulator.manual import ManualClock
 
 SECRET_KEY = 'unit-test-secret-key-0123456789'
 PARAMS = {'secret_id': 'AKIDUNITTEST', 'secret_key': SECRET_KEY, 'region': 'ap-guangzhou'}
@@ -215,7 +215,7 @@ def test_api_error_becomes_lighthouse_error(server):
 
 
 def test_throttling_is_retried_through_the_client(server):
-    clock = FakeClock()
+    clock = ManualClock(now=100.0)
     throttled = {'Response': {'Error': {'Code': 'RequestLimitExceeded', 'Message': 'slow down'}, 'RequestId': 'req-3'}}
     server.answers.extend([('application/json', throttled), ('application/json', {'Response': {'RequestId': 'req-4'}})])
     assert emulated(server, Retry(sleep=clock.sleep)).call('StopInstances', {'InstanceIds': ['lhins-aaaaaaaa']}) == {'RequestId': 'req-4'}
@@ -239,7 +239,7 @@ def unused_port():
 
 @pytest.mark.parametrize('action', ['DescribeInstances', 'StopInstances'])
 def test_an_endpoint_that_refuses_connections_fails_at_once_naming_it(action):
-    clock = FakeClock()
+    clock = ManualClock(now=100.0)
     port = unused_port()
     client = connect(dict(PARAMS, endpoint='http://127.0.0.1:%d' % port), retry=Retry(sleep=clock.sleep))
     with pytest.raises(LighthouseError) as caught:
@@ -252,7 +252,7 @@ def test_an_endpoint_that_refuses_connections_fails_at_once_naming_it(action):
 
 
 def test_https_to_a_plain_http_endpoint_fails_at_once_saying_to_write_http(server):
-    clock = FakeClock()
+    clock = ManualClock(now=100.0)
     client = connect(dict(PARAMS, endpoint='127.0.0.1:%d' % server.server_port), retry=Retry(sleep=clock.sleep))
     with pytest.raises(LighthouseError) as caught:
         client.call('DescribeInstances')
@@ -262,7 +262,7 @@ def test_https_to_a_plain_http_endpoint_fails_at_once_saying_to_write_http(serve
 
 
 def test_a_network_error_that_may_pass_is_still_retried_for_reads():
-    clock = FakeClock()
+    clock = ManualClock(now=100.0)
     sdk = ScriptedSdk(TencentCloudSDKException('ClientNetworkError', 'Read timed out'), {'Response': {'RequestId': 'req-5'}})
     assert Client(sdk, 'ap-guangzhou', Retry(sleep=clock.sleep)).call('DescribeInstances') == {'RequestId': 'req-5'}
     assert (len(sdk.calls), len(clock.sleeps)) == (2, 1)

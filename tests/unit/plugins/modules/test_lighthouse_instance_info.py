@@ -8,9 +8,8 @@ import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_instance_info
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ARGS, instance
 
-ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 NO_FILTERS = dict(names=None, states=None, zones=None, tags=None, filters=None)
 
 

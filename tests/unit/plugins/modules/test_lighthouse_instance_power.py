@@ -8,9 +8,7 @@ import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_instance_power as power
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ELSEWHERE, instance
-
-ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ARGS, ELSEWHERE, instance
 
 
 def ids(*numbers):

@@ -9,9 +9,8 @@ import pytest
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import creation_failed
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot, lighthouse_snapshot_apply
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ARGS, instance, snapshot
 
-ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 OPTIONS = dict(state='present', instance_id='lhins-00000001', snapshot_name='pre-deploy', snapshot_ids=None, tags=None, keep_backups=None)
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot_apply as module
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ARGS, instance, snapshot
 
-ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 BATCH = [{'instance_id': 'lhins-00000001'}, {'instance_id': 'lhins-00000002'}]
 
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot_info
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
-
-ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ARGS, instance, snapshot
 
 
 def listed(run_module, **args):

@@ -14,9 +14,8 @@ import pytest
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_instance_power as power
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot as snapshots
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot_apply as apply
-from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import instance, snapshot
+from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ARGS, instance, snapshot
 
-ARGS = {'secret_id': 'AKIDUNITTEST', 'secret_key': 'unit-test-secret-key', 'region': 'ap-guangzhou'}
 ROLLBACK = dict(ARGS, instance_id='lhins-00000001', snapshot_id='lhsnap-00000001')
 # Faults after which the change took effect although the answer says otherwise, and one after which it did not.
 AFTER_PROCESSING = [{'code': 'InternalError', 'processed': True}, {'code': 'InternalError.UnknownError', 'processed': True},

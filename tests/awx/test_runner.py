@@ -29,9 +29,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from conftest import COLLECTION_ROOT, tool
 
-sys.path.insert(0, os.path.join(COLLECTION_ROOT, 'tests', 'utils'))
+sys.path[:0] = [os.path.join(COLLECTION_ROOT, 'tests', 'utils'), os.path.join(COLLECTION_ROOT, 'tests', 'emulator')]
 
-from emulated_fleet import control, start, stop  # noqa: E402  pylint: disable=wrong-import-position
+from emulated_fleet import start, stop  # noqa: E402  pylint: disable=wrong-import-position
+from harness import control  # noqa: E402  pylint: disable=wrong-import-position
 
 AWX = os.path.join(COLLECTION_ROOT, 'docs', 'awx')
 RUN_ID = 'awx-job-42'

@@ -39,7 +39,7 @@ REPOSITORY = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [os.path.join(REPOSITORY, 'tests', 'emulator'), os.path.join(REPOSITORY, 'tests', 'utils'),
                 os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep)[0]]
 
-from harness import Emulator  # noqa: E402 pylint: disable=wrong-import-position
+from harness import EmulatorProcess  # noqa: E402 pylint: disable=wrong-import-position
 from emulated_fleet import inventory as ssh_inventory, require_loopback  # noqa: E402 pylint: disable=wrong-import-position
 
 # Emulated seconds of each phase, about what a small Lighthouse instance takes; the time scale shrinks them. Scaled
@@ -81,7 +81,7 @@ def seconds(value):
 
 def emulator(instances, time_scale, backend='null', backend_dir=None):
     fleet = {'instances': instances, 'time_scale': time_scale, 'durations': DURATIONS}
-    started = Emulator(fleet=fleet, backend=backend, backend_dir=backend_dir).start()
+    started = EmulatorProcess(fleet=fleet, backend=backend, backend_dir=backend_dir).start()
     require_loopback(started.url)
     return started
 

@@ -1,21 +1,26 @@
-"""Start the Lighthouse API emulator from Python tests and talk to its control API.
+"""Start the Lighthouse API emulator as a process and talk to its control API: the one launcher of the tests, the
+benchmark, the demo, molecule's fleet (tests/utils/emulated_fleet.py) and the integration targets' background emulator.
 
     import sys; sys.path.insert(0, 'tests/emulator')
-    from harness import Emulator
+    from harness import EmulatorProcess
 
-    with Emulator(instances=2, time_scale=0.05) as emu:
+    with EmulatorProcess(instances=2, time_scale=0.05) as emu:
         client = emu.client()                      # a real SDK LighthouseClient (needs the SDK)
         answer = emu.call('DescribeInstances', {'Limit': 5})  # the "Response" object
         emu.fault('StopInstances', code='InternalError', count=1)
         ...
         assert [e['action'] for e in emu.journal()] == [...]
 
-Standard library only, except ``client()`` and ``call()``, which import the Tencent Cloud SDK.
+An emulator that must outlive the command that starts it (molecule's create and destroy steps are separate
+ansible-playbook runs) is started ``detached``: in a session of its own, with its files in ``workdir``; whoever stops it
+later does so by its ``pid``. ``control(url, ...)`` talks to any running emulator by its URL.
+
+Standard library only, except ``client()`` and ``call()``, which import the Tencent Cloud SDK. (The emulator in-process,
+on a manual clock, is lighthouse_emulator/manual.py.)
 """
 
 import json
 import os
-import select
 import shutil
 import ssl
 import subprocess
@@ -34,17 +39,36 @@ class EmulatorError(Exception):
     """The emulator did not start, or a control call failed."""
 
 
-class Emulator:
-    """An emulator subprocess on a free loopback port.
+def control(url, path, body=None, method=None, tls=False, timeout=60):
+    """Call ``/_emulator/<path>`` of the emulator at ``url`` (GET without a body, POST with one, unless ``method``); returns
+    the decoded JSON answer, raises EmulatorError on HTTP errors."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url + '/_emulator/' + path, data=data, method=method or ('GET' if body is None else 'POST'),
+                                     headers={'Content-Type': 'application/json'})
+    context = None
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        raise EmulatorError('%s /_emulator/%s: %s %s' % (request.get_method(), path, error.code, error.read().decode()))
 
-    ``fleet`` is a dict (written to a temporary JSON file) or a path to a fleet file; ``args`` are
-    extra command-line arguments. ``log_path`` holds the emulator's stderr while it runs; ``stop()``
-    removes it. The object can be started again after ``stop()``.
+
+class EmulatorProcess:
+    """An emulator process on a free loopback port.
+
+    ``fleet`` is a dict (written to a JSON file) or a path to a fleet file; ``args`` are extra command-line arguments.
+    Its files (``emulator.out``, its standard output; ``log_path``, its standard error) are in ``workdir``, by default a
+    temporary directory that ``stop()`` removes. ``detached``: in a session of its own, so that it outlives this process.
+    The object can be started again after ``stop()``.
     """
 
     def __init__(self, fleet=None, instances=None, region='ap-guangzhou', time_scale=None, tls=False,
                  backend='null', backend_dir=None, secret_id=DEFAULT_SECRET_ID, secret_key=DEFAULT_SECRET_KEY,
-                 args=(), startup_timeout=30):
+                 args=(), startup_timeout=30, workdir=None, detached=False):
         self.region = region
         self.secret_id = secret_id
         self.secret_key = secret_key
@@ -55,12 +79,19 @@ class Emulator:
         self._command = [sys.executable, RUN_PY, '--port', '0', '--region', region, '--backend', backend,
                          '--secret-id', secret_id, '--secret-key', secret_key] + (['--tls'] if tls else []) + list(args)
         self._startup_timeout = startup_timeout
+        self._given_workdir, self._detached = workdir, detached
         self._process = self._workdir = None
+
+    @property
+    def pid(self):
+        return self._process.pid
 
     def start(self):
         """Start the process and wait for its ``LISTENING <url>`` line; returns self."""
-        self._workdir = tempfile.mkdtemp(prefix='lighthouse-emulator-')
+        self._workdir = self._given_workdir or tempfile.mkdtemp(prefix='lighthouse-emulator-')
+        os.makedirs(self._workdir, exist_ok=True)
         self.log_path = os.path.join(self._workdir, 'emulator.log')
+        out_path = os.path.join(self._workdir, 'emulator.out')
         fleet = self._fleet
         if isinstance(fleet, dict):
             fleet = os.path.join(self._workdir, 'fleet.json')
@@ -70,20 +101,32 @@ class Emulator:
         for flag, value in [('--fleet', fleet)] + self._options:
             if value is not None:
                 command += [flag, str(value)]
-        with open(self.log_path, 'ab') as log:
-            self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
-        readable = select.select([self._process.stdout], [], [], self._startup_timeout)[0]
-        line = self._process.stdout.readline().decode() if readable else ''
+        # Files, not pipes: a detached emulator outlives whoever would read a pipe.
+        with open(out_path, 'w') as out, open(self.log_path, 'a') as log:
+            self._process = subprocess.Popen(command, stdout=out, stderr=log, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
+                                             start_new_session=self._detached)
+        line = self._listening_line(out_path)
         if not line.startswith('LISTENING '):
             self._process.kill()
             self._process.wait()
             with open(self.log_path) as log:
                 output = log.read()
             self.stop()
-            raise EmulatorError('the emulator did not start: %r\n%s' % (line, output))
+            raise EmulatorError('the emulator did not start within %s s: %r\n%s' % (self._startup_timeout, line, output))
         self.url = line.split()[1]
         self.endpoint = self.url.split('://', 1)[1]
         return self
+
+    def _listening_line(self, out_path):
+        """The first whole line of the emulator's output, once written; empty if none within the startup timeout."""
+        deadline = time.monotonic() + self._startup_timeout
+        while time.monotonic() < deadline and self._process.poll() is None:
+            with open(out_path) as out:
+                line = out.readline()
+            if line.endswith('\n'):
+                return line
+            time.sleep(0.05)
+        return ''
 
     def stop(self):
         """Terminate the process (SIGTERM, then SIGKILL after 10 s)."""
@@ -96,9 +139,9 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
-        self._process.stdout.close()
         self._process = None
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        if self._given_workdir is None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
@@ -162,20 +205,8 @@ class Emulator:
     # ---- control API
 
     def control(self, method, path, body=None):
-        """Call ``/_emulator/<path>``; returns the decoded JSON answer, raises EmulatorError on HTTP errors."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + '/_emulator/' + path, data=data, method=method,
-                                         headers={'Content-Type': 'application/json'})
-        context = None
-        if self.tls:
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        try:
-            with urllib.request.urlopen(request, timeout=60, context=context) as answer:
-                return json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            raise EmulatorError('%s /_emulator/%s: %s %s' % (method, path, error.code, error.read().decode()))
+        """Call ``/_emulator/<path>`` of this emulator (see control())."""
+        return control(self.url, path, body, method, self.tls)
 
     def journal(self, since=0):
         """API requests (rejected ones too) with a ``seq`` above ``since``."""

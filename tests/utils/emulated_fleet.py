@@ -7,7 +7,7 @@ usage: emulated_fleet.py start DIR [--instances N | --fleet FILE] [--time-scale 
        emulated_fleet.py stop DIR
        emulated_fleet.py run DIR [the options of start] -- COMMAND [ARGUMENT ...]
 
-``start`` launches tests/emulator/run.py in a session of its own, so that it outlives this command
+``start`` launches the emulator detached (tests/emulator/harness.py), so that it outlives this command
 (molecule's create and destroy steps are separate ansible-playbook runs), waits until it listens and
 writes into DIR:
 
@@ -35,20 +35,25 @@ import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EMULATOR = os.path.join(REPOSITORY, 'tests', 'emulator', 'run.py')
-SECRET_ID = 'AKIDLIGHTHOUSEEMULATOR'
-SECRET_KEY = 'emulator-secret-key'
+sys.path.insert(0, os.path.join(REPOSITORY, 'tests', 'emulator'))
+
+from harness import (  # noqa: E402 pylint: disable=wrong-import-position
+    DEFAULT_SECRET_ID as SECRET_ID,
+    DEFAULT_SECRET_KEY as SECRET_KEY,
+    EmulatorError,
+    EmulatorProcess,
+    control,
+)
+
 REGION = 'ap-guangzhou'
-STARTUP_TIMEOUT = 30
 # Loopback hosts that come and go on ports of their own: never ask about or record their host keys.
 SSH_ARGS = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'
 
 
 def _files(directory: str) -> dict[str, str]:
-    names = ('emulator.json', 'inventory.yml', 'plugin', 'emulator.out', 'emulator.log', 'backend')
+    names = ('emulator.json', 'inventory.yml', 'plugin', 'backend')
     return {name: os.path.join(directory, name) for name in names}
 
 
@@ -59,29 +64,6 @@ def require_loopback(url: str) -> None:
     """Refuse an emulator URL that is not on this machine's loopback: tests send traffic nowhere else."""
     if urllib.parse.urlparse(url).hostname not in LOOPBACK:
         raise SystemExit('the emulator must listen on loopback, not %s' % url)
-
-
-def control(url: str, path: str, body: object = None) -> object:
-    """Call the emulator's control API (``/_emulator/<path>``); returns the decoded answer."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request('%s/_emulator/%s' % (url, path), data=data, headers={'Content-Type': 'application/json'},
-                                     method='GET' if body is None else 'POST')
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return json.loads(answer.read())
-
-
-def _wait_listening(process: subprocess.Popen, out_path: str, log_path: str) -> str:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline and process.poll() is None:
-        with open(out_path, encoding='utf-8') as out:
-            line = out.readline()
-        if line.startswith('LISTENING ') and line.endswith('\n'):
-            return line.split()[1]
-        time.sleep(0.05)
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    with open(log_path, encoding='utf-8') as log:
-        raise SystemExit('the emulator did not start within %d s:\n%s' % (STARTUP_TIMEOUT, log.read()))
 
 
 def inventory(state: dict) -> dict:
@@ -137,13 +119,13 @@ def start(directory: str, instances: int = 3, time_scale: float = 0.05, fleet: s
     ``order_by`` is the ``order_by`` of the plugin inventory."""
     files = _files(directory)
     os.makedirs(files['backend'], exist_ok=True)
-    command = [sys.executable, EMULATOR, '--port', '0', '--region', REGION, '--secret-id', SECRET_ID, '--secret-key', SECRET_KEY,
-               '--backend', 'sshd', '--backend-dir', files['backend'], '--time-scale', str(time_scale)]
-    command += ['--fleet', fleet] if fleet else ['--instances', str(instances)]
-    with open(files['emulator.out'], 'w', encoding='utf-8') as out, open(files['emulator.log'], 'w', encoding='utf-8') as log:
-        # A session of its own: it survives this process and stop() can end it with its process group.
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=log, start_new_session=True)  # pylint: disable=consider-using-with
-    url = _wait_listening(process, files['emulator.out'], files['emulator.log'])
+    # Detached: it survives this process, and stop() ends it with its process group (its sshd servers with it).
+    process = EmulatorProcess(fleet=fleet, instances=None if fleet else instances, region=REGION, time_scale=time_scale, backend='sshd',
+                              backend_dir=files['backend'], workdir=directory, detached=True)
+    try:
+        url = process.start().url
+    except EmulatorError as error:
+        raise SystemExit(str(error)) from None
     state = control(url, 'state')
     static = inventory(state)
     regions = list(dict.fromkeys(instance['region'] for instance in state['instances']))

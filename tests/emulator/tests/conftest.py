@@ -9,7 +9,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from harness import Emulator  # noqa: E402
+from harness import EmulatorProcess  # noqa: E402
 
 TIME_SCALE = 0.02  # a 4 s rollback takes 80 ms
 TEMPORARY = {'secret_id': 'AKIDTEMPORARYCREDENTIAL', 'secret_key': 'temporary-key', 'token': 'temporary-token'}
@@ -19,7 +19,7 @@ FLEET = {'instances': 3, 'time_scale': TIME_SCALE, 'credentials': [TEMPORARY, SE
 
 @pytest.fixture(scope='session')
 def emulator_process():
-    with Emulator(fleet=FLEET) as emulator:
+    with EmulatorProcess(fleet=FLEET) as emulator:
         yield emulator
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from harness import RUN_PY, Emulator, EmulatorError
+from harness import RUN_PY, EmulatorError, EmulatorProcess
 
 EXAMPLE_FLEET = os.path.join(os.path.dirname(RUN_PY), 'fleets', 'example.yml')
 
@@ -44,7 +44,7 @@ def test_bad_command_lines_are_refused(args, message):
 @pytest.mark.skipif(not os.path.exists('/usr/sbin/sshd'), reason='the sshd backend needs OpenSSH\'s server')
 def test_a_missing_backend_dir_is_created(tmp_path):
     backend_dir = tmp_path / 'not' / 'yet'
-    with Emulator(instances=1, backend='sshd', backend_dir=str(backend_dir)) as emu:
+    with EmulatorProcess(instances=1, backend='sshd', backend_dir=str(backend_dir)) as emu:
         (instance,) = emu.state()['instances']
         assert instance['sshd_running'] and instance['disk_dir'].startswith(str(backend_dir))
 
@@ -53,11 +53,11 @@ def test_bad_fleet_is_refused(tmp_path):
     fleet = tmp_path / 'fleet.json'
     fleet.write_text('{"instances": [{"state": "FLYING"}]}')
     with pytest.raises(EmulatorError, match='state must be one of'):
-        Emulator(fleet=str(fleet)).start()
+        EmulatorProcess(fleet=str(fleet)).start()
 
 
 def test_example_fleet(tmp_path):
-    with Emulator(fleet=EXAMPLE_FLEET) as emu:
+    with EmulatorProcess(fleet=EXAMPLE_FLEET) as emu:
         state = emu.state()
         names = {i['InstanceName']: i for i in state['instances']}
         assert sorted(names) == ['db-1', 'sh-1', 'web-1', 'web-2']
@@ -70,7 +70,7 @@ def test_example_fleet(tmp_path):
 
 
 def test_instances_and_time_scale_flags_override_the_fleet():
-    with Emulator(fleet=EXAMPLE_FLEET, instances=2, time_scale=0.5) as emu:
+    with EmulatorProcess(fleet=EXAMPLE_FLEET, instances=2, time_scale=0.5) as emu:
         state = emu.state()
         assert [i['InstanceName'] for i in state['instances']] == ['lh-0001', 'lh-0002']
         assert state['settings']['time_scale'] == 0.5
@@ -78,20 +78,20 @@ def test_instances_and_time_scale_flags_override_the_fleet():
 
 @pytest.mark.filterwarnings('ignore::urllib3.exceptions.InsecureRequestWarning')
 def test_tls():
-    with Emulator(instances=1, tls=True) as emu:
+    with EmulatorProcess(instances=1, tls=True) as emu:
         assert emu.url.startswith('https://127.0.0.1:')
         assert emu.call('DescribeInstances')['TotalCount'] == 1  # certificate not verified
         assert emu.call('DescribeRegions', ca_file=emu.state()['server']['tls_cert'])['TotalCount'] == 16  # verified
 
 
 def test_other_region_and_credentials_flags():
-    with Emulator(instances=1, region='ap-singapore', secret_id='AKIDCUSTOM', secret_key='custom') as emu:
+    with EmulatorProcess(instances=1, region='ap-singapore', secret_id='AKIDCUSTOM', secret_key='custom') as emu:
         assert emu.call('DescribeInstances')['InstanceSet'][0]['Zone'] == 'ap-singapore-3'
         assert emu.journal()[-1]['secret_id'] == 'AKIDCUSTOM'
 
 
 def test_harness_can_restart():
-    emu = Emulator(instances=1)
+    emu = EmulatorProcess(instances=1)
     with emu:
         emu.call('DescribeRegions')
     with emu:

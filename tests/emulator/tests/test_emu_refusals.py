@@ -2,8 +2,7 @@
 
 import pytest
 
-from lighthouse_emulator.backends import Backend
-from lighthouse_emulator.emulator import Emulator
+from lighthouse_emulator.manual import ManualClock, in_process
 
 FLEET = {'instances': [{'instance_id': 'lhins-00000001', 'state': 'STOPPED', 'system_disk': {'disk_id': 'lhdisk-00000001'},
                         'snapshots': [{'snapshot_id': 'lhsnap-00000001'}]}]}
@@ -11,7 +10,7 @@ FLEET = {'instances': [{'instance_id': 'lhins-00000001', 'state': 'STOPPED', 'sy
 
 @pytest.fixture
 def emu():
-    return Emulator(FLEET, 'ap-guangzhou', 'AKIDREFUSE', 'refuse-key', Backend())
+    return in_process(FLEET, 'ap-guangzhou', 'AKIDREFUSE', 'refuse-key', ManualClock())
 
 
 def call(emu, action, params):

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from harness import Emulator
+from harness import EmulatorProcess
 
 pytestmark = pytest.mark.skipif(not os.path.exists('/usr/sbin/sshd') or not shutil.which('ssh'),
                                 reason='the sshd backend needs /usr/sbin/sshd and ssh (apt-get install openssh-server)')
@@ -21,7 +21,7 @@ def ssh(details, command, timeout=20):
 
 @pytest.fixture
 def sshd_emu(tmp_path):
-    with Emulator(instances=2, time_scale=0.02, backend='sshd', backend_dir=str(tmp_path)) as emu:
+    with EmulatorProcess(instances=2, time_scale=0.02, backend='sshd', backend_dir=str(tmp_path)) as emu:
         yield emu
 
 
@@ -83,7 +83,7 @@ def test_stop_ends_open_sessions(sshd_emu):
 
 
 def test_reset_and_exit_stop_every_sshd(tmp_path):
-    emu = Emulator(instances=2, time_scale=0.02, backend='sshd', backend_dir=str(tmp_path)).start()
+    emu = EmulatorProcess(instances=2, time_scale=0.02, backend='sshd', backend_dir=str(tmp_path)).start()
     try:
         old = emu.state()['instances']
         new = emu.reset(instances=1)['instances']

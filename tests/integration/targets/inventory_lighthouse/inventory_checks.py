@@ -17,7 +17,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import urllib.request
 
 import yaml
 
@@ -53,14 +52,13 @@ def emulator():
 
 
 URL, SECRET_ID, SECRET_KEY = emulator()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'setup_emulator', 'files'))
 
+from background_emulator import EMULATOR_DIR  # noqa: E402 pylint: disable=wrong-import-position
 
-def control(path, body=None):
-    """Call the emulator's control API; return the decoded answer."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(URL + '/_emulator/' + path, data=data, headers={'Content-Type': 'application/json'})
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return json.loads(answer.read())
+sys.path.insert(0, EMULATOR_DIR)
+
+from harness import control  # noqa: E402 pylint: disable=wrong-import-position
 
 
 def plain(value):
@@ -110,10 +108,10 @@ def run_inventory(work, name, config, *arguments, env=None):
     environment.update(ANSIBLE_INVENTORY_UNPARSED_FAILED='true', TENCENTCLOUD_LIGHTHOUSE_ENDPOINT=URL, TENCENTCLOUD_REGION=HOME,
                        TENCENTCLOUD_SECRET_ID=SECRET_ID, TENCENTCLOUD_SECRET_KEY=SECRET_KEY)
     environment.update(env or {})
-    before = max([entry['seq'] for entry in control('journal')] or [0])
+    before = max([entry['seq'] for entry in control(URL, 'journal')] or [0])
     process = subprocess.run(['ansible-inventory', '-i', path, '--list'] + list(arguments),
                              env=environment, capture_output=True, text=True, check=False)
-    return process, control('journal?since=%d' % before)
+    return process, control(URL, 'journal?since=%d' % before)
 
 
 def inventory(work, name, config, *arguments, env=None):
@@ -232,7 +230,7 @@ def check_cache(work, ids):
 
 
 def main():
-    state = control('reset', {'fleet': FLEET})
+    state = control(URL, 'reset', {'fleet': FLEET})
     ids = {}
     for item in state['instances']:
         ids[item['region'], item['InstanceName']] = item['InstanceId']

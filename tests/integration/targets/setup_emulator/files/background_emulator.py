@@ -29,7 +29,6 @@ import shutil
 import signal
 import sys
 import time
-import urllib.request
 
 
 def collection_root() -> str:
@@ -50,15 +49,7 @@ STOP_TIMEOUT = 10
 
 sys.path.insert(0, EMULATOR_DIR)
 
-from harness import Emulator  # noqa: E402  pylint: disable=wrong-import-position
-
-
-class BackgroundEmulator(Emulator):
-    """An emulator that outlives this command: ``stop`` ends it later by its process id."""
-
-    @property
-    def pid(self) -> int:
-        return self._process.pid
+from harness import EmulatorError, EmulatorProcess, control  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def code_version() -> str:
@@ -74,9 +65,9 @@ def code_version() -> str:
 
 def answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url + '/_emulator/settings', timeout=5) as answer:
-            return answer.status == 200
-    except OSError:
+        control(url, 'settings', timeout=5)
+        return True
+    except (OSError, EmulatorError):
         return False
 
 
@@ -97,7 +88,8 @@ def start() -> dict:
     if state and state['code_version'] == code_version() and answers(state['url']):
         return state
     stop(state)
-    emulator = BackgroundEmulator().start()
+    # Detached: it outlives this command, and stop() ends it later by its process id.
+    emulator = EmulatorProcess(detached=True).start()
     state = {'url': emulator.url, 'pid': emulator.pid, 'log': emulator.log_path, 'code_version': code_version(),
              'secret_id': emulator.secret_id, 'secret_key': emulator.secret_key, 'region': emulator.region}
     with open(STATE_FILE, 'w', encoding='utf-8') as handle:

@@ -93,7 +93,7 @@ installed: collection
 # busy in all). "concurrent" measures how long instances are down and "contention" races two runs, so they run alone
 # after them. CONTENTION_ROUNDS sets contention's rounds per host order (default 3).
 # SCENARIOS narrows the run to the scenarios named, one after another.
-MOLECULE_LANES := composed,check,batches,offpath resume,health,guarded failure,limit,fleet,waves
+MOLECULE_LANES := composed,check,batches,offpath resume,health,guarded,generations failure,limit,fleet,waves
 MOLECULE_ALONE := concurrent,contention
 molecule: collection
 	@cd $(COLLECTION) && export PATH=$(BIN):$$PATH && logs=tests/output/molecule && mkdir -p $$logs && \

@@ -47,7 +47,7 @@ def fleet(cloud):
 
 RUNS = [
     (lighthouse_instance_power, {'instance_ids': ['lhins-00000002'], 'state': 'stopped'}),
-    (lighthouse_instance_power, {'instance_ids': ['lhins-00000001'], 'state': 'restarted'}),
+    (lighthouse_instance_power, {'instance_ids': ['lhins-00000003'], 'state': 'restarted'}),
     (lighthouse_snapshot, {'instance_id': 'lhins-00000002', 'snapshot_name': 'pre-deploy'}),
     (lighthouse_snapshot, {'state': 'absent', 'instance_id': 'lhins-00000002', 'snapshot_name': 'pre-deploy'}),
     (lighthouse_snapshot_apply, {'instance_id': 'lhins-00000001', 'snapshot_id': 'lhsnap-00000001', 'backup': True, 'keep_backups': 1}),

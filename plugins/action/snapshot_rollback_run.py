@@ -89,6 +89,7 @@ class ActionModule(ActionBase):
         play_hosts, batch, hostvars = task_vars['ansible_play_hosts_all'], task_vars['ansible_play_batch'], task_vars['hostvars']
         pattern, pattern_hosts, run_id = args['pattern'], args['pattern_hosts'], task_vars['_snapshot_rollback_run_id']
         result = {'changed': False, 'pattern': pattern, 'hosts': pattern_hosts, 'fleet': rules.scope(pattern_hosts, hostvars),
+                  'backup_name': rules.backup_name_of(run_id), 'backup_tags': {rules.RUN_TAG: run_id},
                   '_ansible_verbose_always': True,
                   'msg': ['Run id: %s%s' % (run_id, '' if task_vars.get('snapshot_rollback_run_id') else
                                             ' (generated; rerun with -e snapshot_rollback_run_id=%s to resume this run)' % run_id),

@@ -204,6 +204,13 @@ def parse_cutoff(option, text, now):
     return moment.astimezone(datetime.timezone.utc)
 
 
+def cutoff_of(params):
+    """The UTC time a module's created_before names (relative to now), or None; raises LighthouseError for a value that is no time."""
+    if params['created_before'] is None:
+        return None
+    return parse_cutoff('created_before', params['created_before'], datetime.datetime.now(datetime.timezone.utc))
+
+
 def api_time(moment):
     """An aware datetime as the API writes times."""
     return moment.astimezone(datetime.timezone.utc).strftime(API_TIME_FORMAT)

@@ -249,10 +249,12 @@ def ensure_present(module):
 
 def ensure_absent(module):
     params, client = module.params, module.client
+    # Read once: an instance keeps its system disk.
+    by_instance = params['snapshot_name'] is not None or params['keep_backups'] is not None
+    disk_id = get_instance(client, params['instance_id'])['system_disk']['disk_id'] if by_instance else None
 
     def probe():
         targets = describe(client, SNAPSHOT, params['snapshot_ids'] or [], missing_ok=True)
-        disk_id = get_instance(client, params['instance_id'])['system_disk']['disk_id'] if params['instance_id'] else None
         if params['snapshot_name'] is not None:
             targets += snapshots_named(client, disk_id, params['snapshot_name'])
         if params['keep_backups'] is not None:

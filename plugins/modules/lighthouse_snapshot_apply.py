@@ -550,7 +550,6 @@ elapsed:
 """
 
 import contextlib
-import datetime
 import time
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
@@ -576,6 +575,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     choose_before,
     create_snapshot,
     creation_failed,
+    cutoff_of,
     delete_snapshots,
     denied_actions,
     describe,
@@ -586,7 +586,6 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     newest_first,
     operation_status,
     operation_summary,
-    parse_cutoff,
     quota_error,
     retired_backups,
     send_named_snapshot,
@@ -623,13 +622,6 @@ def check_options(params):
         raise LighthouseError(CLIENT_ERROR, 'keep_backups is %d; expected a number of backups of at least 1' % params['keep_backups'])
     if params['keep_backups'] is not None and not params['wait']:
         raise LighthouseError(CLIENT_ERROR, 'keep_backups needs wait: true, since backups are deleted only once the rollback has succeeded')
-
-
-def cutoff_of(params):
-    """The UTC time of created_before (relative to now), or None; raises LighthouseError for a value that is no time."""
-    if params['created_before'] is None:
-        return None
-    return parse_cutoff('created_before', params['created_before'], datetime.datetime.now(datetime.timezone.utc))
 
 
 def system_disk_of(instance):

@@ -189,8 +189,6 @@ elapsed:
   sample: 0.184
 """
 
-import datetime
-
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._base import LighthouseModule
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import (
     INSTANCE,
@@ -198,10 +196,10 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     check_ids,
     chunks,
     created_before,
+    cutoff_of,
     describe_snapshots,
     get_instance,
     newest_first,
-    parse_cutoff,
 )
 
 STATES = ['NORMAL', 'CREATING', 'ROLLBACKING']
@@ -219,13 +217,6 @@ def find_snapshots(client, instance_id, names):
         found.update((item['snapshot_id'], item) for item in describe_snapshots(client, filters=dict(filters, **{'snapshot-name': batch})))
     # Compared here as well: the API does not document whether its name filter matches exactly.
     return [item for item in found.values() if item['snapshot_name'] in names]
-
-
-def cutoff_of(params):
-    """The UTC time created_before names (relative to now), or None; raises LighthouseError for a value that is no time."""
-    if params['created_before'] is None:
-        return None
-    return parse_cutoff('created_before', params['created_before'], datetime.datetime.now(datetime.timezone.utc))
 
 
 def check_options(params):

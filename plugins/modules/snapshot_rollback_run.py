@@ -121,6 +121,19 @@ fleet:
   returned: with step=check
   type: list
   elements: dict
+choices:
+  description: With V(check), each checked host's choice of snapshot as lighthouse_snapshot_apply options (a relative cut-off
+    resolved from the run's start), by host.
+  returned: with step=check
+  type: dict
+backup_name:
+  description: With V(check), the name of the run's backups when C(snapshot_rollback_backup_name) is not set.
+  returned: with step=check
+  type: str
+backup_tags:
+  description: With V(check), the tags of the run's backups (the run id).
+  returned: with step=check
+  type: dict
 resume:
   description: With V(decide), where the host continues, V(full), V(start), V(done) or V(refuse).
   returned: with step=decide

@@ -38,13 +38,14 @@ TASK_FILES = ('pre_tasks', 'verify_tasks', 'post_tasks')
 REMOVED_VARIABLES = {'snapshot_rollback_instance_id': 'the host variable lighthouse_instance_id',
                      'snapshot_rollback_region': 'the host variable lighthouse_region'}
 
-# The steps a host goes through, in order; a record on the guest names the last one it reached.
 # The ways to choose the snapshot, exactly one per host.
 SNAPSHOT_CHOICES = ('snapshot_id', 'snapshot_name', 'created_before', 'undo_run_id')
 BACKUP_NAME_PREFIX = 'before-rollback-'
 # The tag naming the run on the backups the role takes (the modules add the instance's, BACKUP_TAG).
 RUN_TAG = 'tencentcloud.lighthouse:run-id'
 _RUN_ID_TIME = re.compile(r'(\d{8}T\d{6}Z)')
+
+# The steps a host goes through, in order; a record on the guest names the last one it reached.
 STEP_STOPPING = 'stopping'          # written before the stop: the disk has not been rolled back in this run
 STEP_ROLLED_BACK = 'rolled_back'    # written as soon as the host answers after the start
 STEP_DONE = 'done'                  # written after the verification and the post tasks

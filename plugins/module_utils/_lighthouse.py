@@ -204,11 +204,12 @@ def parse_cutoff(option, text, now):
     return moment.astimezone(datetime.timezone.utc)
 
 
-def cutoff_of(params):
-    """The UTC time a module's created_before names (relative to now), or None; raises LighthouseError for a value that is no time."""
+def cutoff_of(params, option='created_before'):
+    """The UTC time ``params['created_before']`` names (relative to now), or None; raises LighthouseError, naming `option`, for a
+    value that is no time."""
     if params['created_before'] is None:
         return None
-    return parse_cutoff('created_before', params['created_before'], datetime.datetime.now(datetime.timezone.utc))
+    return parse_cutoff(option, params['created_before'], datetime.datetime.now(datetime.timezone.utc))
 
 
 def api_time(moment):
@@ -297,14 +298,17 @@ _DENIED_ACTIONS = {
 }
 
 
-def denied_actions(client, kind, resource_id):
-    """What the cloud currently refuses to do with one instance or snapshot: a list of ``{action, code, message}``."""
+def denied_actions(client, kind, resource_ids):
+    """What the cloud currently refuses to do with each of some instances or snapshots: per id, a list of ``{action, code, message}``."""
     action, ids_key, set_key = _DENIED_ACTIONS[kind.noun]
-    check_ids(kind, [resource_id])
-    for entry in normalize(client.call(action, {ids_key: [resource_id]}).get(set_key) or []):
-        if entry.get(kind.id_key) == resource_id:
-            return entry.get('denied_actions') or []
-    return []
+    wanted = list(dict.fromkeys(resource_ids))
+    check_ids(kind, wanted)
+    denied = dict((resource_id, []) for resource_id in wanted)
+    for batch in chunks(wanted, PAGE_SIZE):
+        for entry in normalize(client.call(action, {ids_key: batch}).get(set_key) or []):
+            if entry.get(kind.id_key) in denied:
+                denied[entry[kind.id_key]] = entry.get('denied_actions') or []
+    return denied
 
 
 def creation_failed(snapshot):

@@ -48,9 +48,27 @@ options:
         required: true
       snapshot_id:
         description:
-          - The snapshot to roll this instance back to. Without it, the task's O(snapshot_name) or O(created_before) chooses
-            it among the instance's own snapshots.
+          - The snapshot to roll this instance back to.
+          - An entry that names its snapshot (O(instances[].snapshot_id), O(instances[].snapshot_name) or
+            O(instances[].created_before), at most one of them) chooses it alone; an entry that names none takes the
+            task's O(snapshot_id), O(snapshot_name) or O(created_before) (with O(name_pattern)).
         type: str
+      snapshot_name:
+        description:
+          - Roll this instance back to the one snapshot of its system disk with this name, as O(snapshot_name) does.
+        type: str
+        version_added: 0.2.0
+      created_before:
+        description:
+          - Roll this instance back to the newest V(NORMAL) snapshot of its system disk created before this time, as
+            O(created_before) does (a relative time counts from the start of the task).
+        type: str
+        version_added: 0.2.0
+      name_pattern:
+        description:
+          - With O(instances[].created_before), consider only snapshots whose name matches this shell-style pattern.
+        type: str
+        version_added: 0.2.0
       after_request_id:
         description:
           - Roll this instance back only while its latest operation is the one this RequestId started, as O(after_request_id)
@@ -212,7 +230,8 @@ options:
     version_added: 0.2.0
 notes:
   - B(Batches.) With O(instances), O(stop), O(start) or O(max_unavailable) the task runs as a batch, in this order, each step for
-    the instances still going. The pre-flight checks of each instance; the fleet guard; the backups (taken while the instances
+    the instances still going. The pre-flight checks of each instance (the batch's instances, the snapshots they name and their
+    denied actions are each read together, so a batch of 50 costs a few calls, not 50 times a few); the fleet guard; the backups (taken while the instances
     still run, so a used-up quota stops the batch before any stop; a snapshot already named O(backup_name) on the disk is used
     again); one stop; the fleet guard again; the rollbacks, sent one after another and then awaited; one start; and the start
     again of what failed (O(restart_on_failure)). An instance that fails a step is left out of the later ones while the others
@@ -504,6 +523,11 @@ instances:
       description: The error code of its failure, or V(null).
       type: str
       returned: always
+    error_request_id:
+      description: The RequestId of the call the cloud refused when that is its failure, or V(null).
+      type: str
+      returned: always
+      version_added: 0.2.0
     backup_snapshot_id:
       description: Its backup with O(backup), or V(null).
       type: str
@@ -573,6 +597,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     check_ids,
     check_snapshot_name,
     choose_before,
+    chunks,
     create_snapshot,
     creation_failed,
     cutoff_of,
@@ -580,6 +605,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     denied_actions,
     describe,
     describe_instances,
+    describe_snapshots,
     get_instance,
     get_snapshot,
     is_rollback,
@@ -628,9 +654,13 @@ def system_disk_of(instance):
     return instance.get('system_disk') or {}
 
 
+def disk_of(instance):
+    return system_disk_of(instance).get('disk_id')
+
+
 def name_error(name, instance, matches, disk_snapshots):
     """The error for a snapshot name that matched none (`disk_snapshots`: what the disk has) or several snapshots."""
-    where = 'the system disk %s of instance %s' % (system_disk_of(instance).get('disk_id'), instance['instance_id'])
+    where = 'the system disk %s of instance %s' % (disk_of(instance), instance['instance_id'])
     if not matches:
         found = ', '.join('%r (%s)' % (item.get('snapshot_name'), item['snapshot_id']) for item in disk_snapshots)
         return LighthouseError('ResourceNotFound.SnapshotNotFound', 'no snapshot of %s is named %r; %s' % (
@@ -642,7 +672,7 @@ def name_error(name, instance, matches, disk_snapshots):
 
 def check_snapshot_disk(instance, snapshot):
     """Refuse a snapshot that was not taken of this instance's system disk, naming both disks."""
-    disk_id = system_disk_of(instance).get('disk_id')
+    disk_id = disk_of(instance)
     if snapshot.get('disk_usage') == 'SYSTEM_DISK' and snapshot.get('disk_id') == disk_id:
         return
     raise LighthouseError('ResourceNotFound.SnapshotNotFound', (
@@ -726,17 +756,45 @@ def describe_view(view):
     return '; '.join(shown)
 
 
-def resolve_snapshot(client, params, instance, cutoff=None):
-    """The snapshot `params` names: by id, by its unique name, or as the newest before `cutoff`, among the system disk's."""
-    if params['snapshot_id'] is not None:
-        return get_snapshot(client, params['snapshot_id'])
-    if cutoff is not None:
-        return choose_before(snapshots_of_disk(client, system_disk_of(instance).get('disk_id')), cutoff, params['name_pattern'])
-    name, disk_id = params['snapshot_name'], system_disk_of(instance).get('disk_id')
-    matches = snapshots_named(client, disk_id, name)
-    if len(matches) == 1:
-        return matches[0]
-    raise name_error(name, instance, matches, [] if matches else newest_first(snapshots_of_disk(client, disk_id)))
+def resolve_snapshots(client, entries, instances, cutoffs):
+    """The snapshot each of `entries` (the task's params for one instance) names among its system disk's: by id, by its unique
+    name, or as the newest before its cut-off (`cutoffs`, by instance id). Read together: the snapshots named by id in one call,
+    those named by a name or a cut-off five disks per call (the most a filter takes). Returns, per instance id, the snapshot or the
+    LighthouseError that refuses the choice."""
+    chosen = {}
+    by_id = [params for params in entries if params['snapshot_id'] is not None]
+    if by_id:
+        found = dict((item['snapshot_id'], item) for item in describe_snapshots(client, [params['snapshot_id'] for params in by_id]))
+        chosen.update((params['instance_id'], found[params['snapshot_id']]) for params in by_id)
+    by_name, by_time = {}, []
+    for params in entries:
+        if params['snapshot_id'] is None:
+            (by_time if cutoffs.get(params['instance_id']) is not None else by_name.setdefault(params['snapshot_name'], [])).append(params)
+    for name, group in by_name.items():
+        named = disks_snapshots(client, group, instances, {'snapshot-name': name})
+        for params in group:
+            instance = instances[params['instance_id']]
+            matches = newest_first(item for item in named[disk_of(instance)] if item.get('snapshot_name') == name)
+            chosen[params['instance_id']] = matches[0] if len(matches) == 1 else name_error(
+                name, instance, matches, [] if matches else newest_first(snapshots_of_disk(client, disk_of(instance))))
+    of_disks = disks_snapshots(client, by_time, instances) if by_time else {}
+    for params in by_time:
+        try:
+            chosen[params['instance_id']] = choose_before(of_disks[disk_of(instances[params['instance_id']])], cutoffs[params['instance_id']],
+                                                          params['name_pattern'])
+        except LighthouseError as err:
+            chosen[params['instance_id']] = err
+    return chosen
+
+
+def disks_snapshots(client, entries, instances, filters=None):
+    """The snapshots of the system disks of `entries`' instances (matching `filters` too), by disk id, five disks per call."""
+    disks = list(dict.fromkeys(disk_of(instances[params['instance_id']]) for params in entries))
+    found = dict((disk_id, []) for disk_id in disks)
+    for chunk in chunks(disks, SNAPSHOT.max_filter_values):
+        for item in describe_snapshots(client, filters=dict({'disk-id': chunk}, **(filters or {}))):
+            found.setdefault(item.get('disk_id'), []).append(item)
+    return found
 
 
 def current_snapshot_id(client, instance, target):
@@ -745,12 +803,82 @@ def current_snapshot_id(client, instance, target):
         return target['snapshot_id']
     if instance.get('instance_state') != 'STOPPED' or not is_rollback(instance.get('latest_operation')):
         return None
-    disk_snapshots = snapshots_of_disk(client, system_disk_of(instance).get('disk_id'))
+    disk_snapshots = snapshots_of_disk(client, disk_of(instance))
     return next((item['snapshot_id'] for item in disk_snapshots if already_applied(instance, item)), None)
 
 
+def preflight_looks(client, entries, cutoffs, seen):
+    """One look at the pre-flight of the instances of `entries` (the task's params for each), read together: the instances in
+    one call, the snapshots they name (resolve_snapshots()), and the denied actions of those that passed every other check in
+    one call per kind.
+
+    Returns, per instance id, ``(status, view)`` as preflight_probe() reports it, or the LighthouseError that fails its
+    pre-flight. `seen` keeps each instance's snapshot between looks: it is read at the first look (a wrong one fails at once),
+    then only once the instance has settled, so that an instance still stopping is waited for without reading its snapshot
+    on every poll.
+    """
+    instances = dict((item['instance_id'], item) for item in describe_instances(client, [params['instance_id'] for params in entries]))
+    seen.update(resolve_snapshots(client, [params for params in entries if params['instance_id'] not in seen
+                                           or settled(instances[params['instance_id']])], instances, cutoffs))
+    looks = {}
+    for params in entries:
+        instance_id = params['instance_id']
+        try:
+            looks[instance_id] = checked_view(client, params, instances[instance_id], seen[instance_id])
+        except LighthouseError as err:
+            looks[instance_id] = err
+    asking = [params for params in entries if not isinstance(looks[params['instance_id']], LighthouseError)
+              and looks[params['instance_id']][0] == DONE and looks[params['instance_id']][1]['needed']]
+    if asking:
+        instance_denied = denied_actions(client, INSTANCE, [params['instance_id'] for params in asking])
+        snapshot_denied = denied_actions(client, SNAPSHOT, [seen[params['instance_id']]['snapshot_id'] for params in asking])
+        for params in asking:
+            view = looks[params['instance_id']][1]
+            try:
+                looks[params['instance_id']] = judged_denials(client, params, view, instance_denied[params['instance_id']],
+                                                              snapshot_denied[view['snapshot']['snapshot_id']])
+            except LighthouseError as err:
+                looks[params['instance_id']] = err
+    return looks
+
+
+def checked_view(client, params, instance, snapshot):
+    """``(status, view)`` of one instance's pre-flight from what was read (`snapshot` may be the error that refused the choice):
+    PENDING while the instance or the snapshot is busy; DONE with ``needed`` false when already applied; DONE with ``needed``
+    when every check but the denied actions passed. Raises LighthouseError for a failed check."""
+    if not is_rollback(instance.get('latest_operation')):
+        # Another client's stop or start fails at once; a rollback is judged once the snapshot is read again.
+        check_latest_request(instance, {}, params['after_request_id'])
+    if isinstance(snapshot, LighthouseError):
+        raise snapshot
+    check_snapshot_disk(instance, snapshot)
+    view = {'instance': instance, 'snapshot': snapshot, 'needed': True}
+    if not settled(instance) or snapshot.get('snapshot_state') == 'ROLLBACKING':
+        return PENDING, view
+    check_latest_request(instance, snapshot, params['after_request_id'])
+    check_snapshot_usable(instance, snapshot)
+    if already_applied(instance, snapshot):
+        return DONE, dict(view, needed=False)
+    check_power_state(instance, params['force'])
+    # A backup this task took earlier is used again, so creating one need not be allowed then.
+    view['backup'] = current_backup(client, params, instance, snapshot) if params['backup'] else None
+    return DONE, view
+
+
+def judged_denials(client, params, view, instance_denied, snapshot_denied):
+    """``(status, view)`` of a pre-flight that passed every other check, from the denied actions: a fatal denial raises
+    LighthouseError; one that only says the instance or its disk is busy is PENDING, to be waited out."""
+    view['denials'] = blocking_denials(instance_denied, snapshot_denied, params['backup'] and not view['backup'])
+    for item in view['denials']:
+        if classify(item.get('code')) == FATAL:
+            denial = LighthouseError(item.get('code'), 'the cloud denies %s on %s %s: %s' % (
+                item.get('action'), item['resource'], view[item['resource']]['%s_id' % item['resource']], item.get('message')))
+            raise quota_error(client, denial, params['instance_id']) if denial.code == QUOTA_EXCEEDED else denial
+    return (PENDING if view['denials'] else DONE), view
+
+
 def preflight_probe(client, params, cutoff=None):
-    """A probe for the pre-flight: PENDING while the instance or the snapshot is busy, else every check and DONE.
+    """A probe for the pre-flight of one instance: PENDING while the instance or the snapshot is busy, else every check and DONE.
 
     Its view holds ``instance``, ``snapshot``, ``needed`` (false when already applied), ``denials`` and
     ``backup`` (a backup this task took earlier and can use again, see current_backup()).
@@ -758,35 +886,10 @@ def preflight_probe(client, params, cutoff=None):
     seen = {}
 
     def probe():
-        instance = get_instance(client, params['instance_id'])
-        if not is_rollback(instance.get('latest_operation')):
-            # Another client's stop or start fails at once; a rollback is judged once the snapshot is read again.
-            check_latest_request(instance, {}, params['after_request_id'])
-        # The snapshot is checked at the first look (a wrong one fails at once), then only once the instance
-        # has settled: an instance still stopping is waited for without reading the snapshot on every poll.
-        if 'snapshot' not in seen or settled(instance):
-            seen['snapshot'] = resolve_snapshot(client, params, instance, cutoff)
-            check_snapshot_disk(instance, seen['snapshot'])
-        snapshot = seen['snapshot']
-        view = {'instance': instance, 'snapshot': snapshot, 'needed': True}
-        if not settled(instance) or snapshot.get('snapshot_state') == 'ROLLBACKING':
-            return PENDING, view
-        check_latest_request(instance, snapshot, params['after_request_id'])
-        check_snapshot_usable(instance, snapshot)
-        if already_applied(instance, snapshot):
-            return DONE, dict(view, needed=False)
-        check_power_state(instance, params['force'])
-        # A backup this task took earlier is used again, so creating one need not be allowed then.
-        view['backup'] = current_backup(client, params, instance, snapshot) if params['backup'] else None
-        view['denials'] = blocking_denials(denied_actions(client, INSTANCE, params['instance_id']),
-                                           denied_actions(client, SNAPSHOT, snapshot['snapshot_id']), params['backup'] and not view['backup'])
-        for item in view['denials']:
-            if classify(item.get('code')) == FATAL:
-                denial = LighthouseError(item.get('code'), 'the cloud denies %s on %s %s: %s' % (
-                    item.get('action'), item['resource'], view[item['resource']]['%s_id' % item['resource']], item.get('message')))
-                raise quota_error(client, denial, params['instance_id']) if denial.code == QUOTA_EXCEEDED else denial
-        # What is left is busy (another operation on the instance or its disk): wait for it to pass.
-        return (PENDING if view['denials'] else DONE), view
+        look = preflight_looks(client, [params], {params['instance_id']: cutoff}, seen)[params['instance_id']]
+        if isinstance(look, LighthouseError):
+            raise look
+        return look
     return probe
 
 
@@ -842,7 +945,7 @@ def current_backup(client, params, instance, snapshot):
     if instance['instance_state'] != 'STOPPED':
         return None
     stopped_at = instance.get('latest_operation_started_time') or ''
-    candidates = [item for item in snapshots_of_disk(client, system_disk_of(instance).get('disk_id'))
+    candidates = [item for item in snapshots_of_disk(client, disk_of(instance))
                   if is_backup_for(params, snapshot, item) and (item.get('created_time') or '') >= stopped_at and not creation_failed(item)]
     return next(iter(newest_first(candidates)), None)
 
@@ -873,7 +976,7 @@ def roll_back(module):
             # The backup this run would take is the newest, and counts among those kept.
             new_backup = 1 if params['backup'] and not view.get('backup') else 0
             module.result['deleted_backup_ids'] = [item['snapshot_id'] for item in retired_backups(
-                snapshots_of_disk(client, system_disk_of(instance).get('disk_id')), instance_id, max(params['keep_backups'] - new_backup, 0),
+                snapshots_of_disk(client, disk_of(instance)), instance_id, max(params['keep_backups'] - new_backup, 0),
                 (snapshot['snapshot_id'],))]
         return {'changed': True, 'instance': instance, 'snapshot': snapshot, 'diff': {'before': before, 'after': after}}
 
@@ -931,7 +1034,7 @@ def send_rollback(module, params, probe, view, result):
     def adopt(request, seen_before, seen_after):
         """Whether the resources show the request took effect; the backup or rollback found is then recorded."""
         if request == 'backup':
-            made = snapshots_named(client, system_disk_of(seen_after['instance']).get('disk_id'), backup['name'])
+            made = snapshots_named(client, disk_of(seen_after['instance']), backup['name'])
             if made:
                 result['backup_snapshot_id'], backup['request_id'] = made[0]['snapshot_id'], made[0].get('latest_operation_request_id')
             return bool(made)
@@ -946,16 +1049,36 @@ def is_batch(params):
     return params['instances'] is not None or params['stop'] or params['start'] or params['max_unavailable'] is not None
 
 
+# The options that choose an instance's snapshot, in the task and in each entry of O(instances).
+CHOICE_OPTIONS = ('snapshot_id', 'snapshot_name', 'created_before', 'name_pattern')
+
+
 def batch_entries(params):
-    """The batch's instances, each ``{instance_id, snapshot_id, after_request_id, rollback}`` (``instance_id`` alone: one)."""
+    """The batch's instances (``instance_id`` alone: one), each ``{instance_id, after_request_id, rollback}`` and its choice of
+    snapshot (CHOICE_OPTIONS): its own when its entry names one, else the task's."""
     if params['instances'] is None:
-        return [{'instance_id': params['instance_id'], 'snapshot_id': params['snapshot_id'], 'after_request_id': params['after_request_id'],
-                 'rollback': True}]
-    return [dict(entry, snapshot_id=entry['snapshot_id'] or params['snapshot_id']) for entry in params['instances']]
+        return [dict(((key, params[key]) for key in CHOICE_OPTIONS + ('instance_id', 'after_request_id')), rollback=True)]
+    task_choice = dict((key, params[key]) for key in CHOICE_OPTIONS)
+    return [dict(entry, **(task_choice if all(entry[key] is None for key in CHOICE_OPTIONS) else {})) for entry in params['instances']]
+
+
+def check_entry_choice(entry):
+    """Refuse an entry of O(instances) whose own choice of snapshot is not one; raise LighthouseError."""
+    given = [key for key in CHOICE_OPTIONS[:3] if entry[key] is not None]
+    where = 'the entry of instances for %s' % entry['instance_id']
+    if len(given) > 1:
+        raise LighthouseError(CLIENT_ERROR, '%s gives %s; expected at most one of snapshot_id, snapshot_name and created_before'
+                              % (where, ' and '.join(given)))
+    if entry['name_pattern'] is not None and entry['created_before'] is None:
+        raise LighthouseError(CLIENT_ERROR, '%s gives name_pattern without created_before; expected both, or neither' % where)
+    check_snapshot_name('snapshot_name of %s' % where, entry['snapshot_name'])
+    cutoff_of(entry, 'created_before of %s' % where)
 
 
 def check_batch_options(params):
     """What check_options() adds for a batch; raise LighthouseError."""
+    for entry in params['instances'] or []:
+        check_entry_choice(entry)
     entries = batch_entries(params)
     ids = [entry['instance_id'] for entry in entries]
     check_ids(INSTANCE, ids)
@@ -966,10 +1089,10 @@ def check_batch_options(params):
     if params['instances'] is not None and params['snapshot_id'] is not None and len(entries) > 1:
         raise LighthouseError(CLIENT_ERROR, 'snapshot_id is a snapshot of one instance\'s disk; with several instances, give each its '
                               'snapshot_id in instances, or use snapshot_name or created_before')
-    unnamed = [entry['instance_id'] for entry in entries if entry['rollback'] and not entry['snapshot_id']]
-    if unnamed and params['snapshot_name'] is None and params['created_before'] is None:
-        raise LighthouseError(CLIENT_ERROR, 'no snapshot is given for %s; expected snapshot_id in its entry of instances, or snapshot_name '
-                              'or created_before for the task' % ', '.join(unnamed))
+    unnamed = [entry['instance_id'] for entry in entries if entry['rollback'] and all(entry[key] is None for key in CHOICE_OPTIONS[:3])]
+    if unnamed:
+        raise LighthouseError(CLIENT_ERROR, 'no snapshot is given for %s; expected snapshot_id, snapshot_name or created_before in its entry '
+                              'of instances, or snapshot_name or created_before for the task' % ', '.join(unnamed))
     for option in ('after_request_id', 'keep_backups'):
         if params['instances'] is not None and params[option] is not None:
             raise LighthouseError(CLIENT_ERROR, '%s is for one instance_id; with instances, %s' % (
@@ -988,7 +1111,7 @@ def check_batch_options(params):
 def new_outcome(entry):
     """An instance's entry of RV(instances), before anything is done."""
     return {'instance_id': entry['instance_id'], 'snapshot_id': entry['snapshot_id'], 'changed': False, 'failed': False, 'step': None,
-            'msg': None, 'error_code': None, 'backup_snapshot_id': None, 'stop_request_id': None, 'request_id': None,
+            'msg': None, 'error_code': None, 'error_request_id': None, 'backup_snapshot_id': None, 'stop_request_id': None, 'request_id': None,
             'rollback_sent': False, 'rolled_back': False, 'start_request_id': None, 'restarted': False, 'instance': None, 'snapshot': None}
 
 
@@ -1023,8 +1146,41 @@ def failing_at(step, outcomes):
         yield
     except LighthouseError as err:
         for outcome in outcomes:
-            if not outcome['failed']:
-                outcome.update(failed=True, step=step, msg=err.message, error_code=err.code)
+            fail_at(step, outcome, err)
+
+
+def fail_at(step, outcome, err):
+    """`outcome` fails at `step` with the LighthouseError `err`, unless it failed already."""
+    if not outcome['failed']:
+        outcome.update(failed=True, step=step, msg=err.message, error_code=err.code, error_request_id=err.request_id)
+
+
+def batch_preflight(module, entries, cutoffs, of):
+    """The pre-flight of the batch's instances to roll back (`entries`: the task's params for each), all read together on each
+    look until each has settled. Returns the views of those that passed, by instance id; each other instance fails its outcome
+    (`of`, by instance id) at the pre-flight, and the others go on."""
+    pending, views, seen, last = list(entries), {}, {}, {}
+
+    def probe():
+        looks = preflight_looks(module.client, pending, cutoffs, seen)
+        for params in list(pending):
+            instance_id, look = params['instance_id'], looks[params['instance_id']]
+            if isinstance(look, LighthouseError):
+                fail_at('pre-flight', of[instance_id], look)
+            elif look[0] == DONE:
+                views[instance_id] = look[1]
+            else:
+                last[instance_id] = look[1]
+                continue
+            pending.remove(params)
+        return (PENDING if pending else DONE), [last[params['instance_id']] for params in pending]
+    what = 'instance(s) %s to be ready for a rollback' % ', '.join(params['instance_id'] for params in entries)
+    try:
+        module.waiter.wait(what, probe, module.deadline, lambda seen_views: '; '.join(describe_view(view) for view in seen_views))
+    except LighthouseError as err:
+        for params in pending:
+            fail_at('pre-flight', of[params['instance_id']], err)
+    return views
 
 
 def roll_back_batch(module):
@@ -1042,14 +1198,8 @@ def roll_back_batch(module):
     def going(ids):
         return [of[instance_id] for instance_id in ids if not of[instance_id]['failed']]
 
-    views = {}
-    for entry in entries:
-        if entry['rollback']:
-            instance_params = dict(params, instance_id=entry['instance_id'], snapshot_id=entry['snapshot_id'],
-                                   after_request_id=entry['after_request_id'], force=params['force'] or params['stop'], backup=False)
-            with failing_at('pre-flight', [of[entry['instance_id']]]):
-                views[entry['instance_id']] = module.waiter.wait('instance %s to be ready for a rollback' % entry['instance_id'],
-                                                                 preflight_probe(client, instance_params, cutoff), module.deadline, describe_view)
+    to_check = [dict(params, force=params['force'] or params['stop'], **entry) for entry in entries if entry['rollback']]
+    views = batch_preflight(module, to_check, dict((item['instance_id'], cutoff_of(item)) for item in to_check), of) if to_check else {}
     # Each instance as last seen, so that a step reads again only what it cannot know.
     latest = dict((instance_id, view['instance']) for instance_id, view in views.items())
     for instance_id, view in views.items():
@@ -1210,7 +1360,7 @@ def retire_backups(module, instance, target_id):
     """Delete the instance's backups beyond the newest keep_backups, never `target_id` nor this task's backup; the rollback has succeeded."""
     client, instance_id = module.client, instance['instance_id']
     # The backup just taken is kept whatever the clocks say: it is the undo handle of this very rollback.
-    retired = retired_backups(snapshots_of_disk(client, system_disk_of(instance).get('disk_id')), instance_id,
+    retired = retired_backups(snapshots_of_disk(client, disk_of(instance)), instance_id,
                               module.params['keep_backups'], (target_id, module.result['backup_snapshot_id']))
     module.result.update(deleted_backup_ids=[item['snapshot_id'] for item in retired], delete_request_ids=[])
     if not retired:
@@ -1242,6 +1392,9 @@ def main():
             instances=dict(type='list', elements='dict', options=dict(
                 instance_id=dict(type='str', required=True),
                 snapshot_id=dict(type='str'),
+                snapshot_name=dict(type='str'),
+                created_before=dict(type='str'),
+                name_pattern=dict(type='str'),
                 after_request_id=dict(type='str'),
                 rollback=dict(type='bool', default=True),
             )),

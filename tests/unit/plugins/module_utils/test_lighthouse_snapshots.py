@@ -47,17 +47,17 @@ def waiting(client, clock, timeout=60):
 # ---- denied actions
 
 def test_denied_actions_of_an_instance_and_a_snapshot(web1, client):
-    denied = denied_actions(client, INSTANCE, 'lhins-00000001')
+    denied = denied_actions(client, INSTANCE, ['lhins-00000001'])['lhins-00000001']
     assert {'action': 'StartInstances', 'code': 'UnsupportedOperation.InvalidInstanceState'} in [
         {'action': item['action'], 'code': item['code']} for item in denied]
-    assert denied_actions(client, SNAPSHOT, 'lhsnap-00000001') == []
+    assert denied_actions(client, SNAPSHOT, ['lhsnap-00000001']) == {'lhsnap-00000001': []}
     assert web1.calls() == [('DescribeInstancesDeniedActions', {'InstanceIds': ['lhins-00000001']}),
                             ('DescribeSnapshotsDeniedActions', {'SnapshotIds': ['lhsnap-00000001']})]
 
 
 def test_denied_actions_checks_the_id_first(web1, client):
     with pytest.raises(LighthouseError) as caught:
-        denied_actions(client, SNAPSHOT, 'snap-1')
+        denied_actions(client, SNAPSHOT, ['lhsnap-00000001', 'snap-1'])
     assert caught.value.code == 'InvalidParameterValue.SnapshotIdMalformed'
     assert web1.calls() == []
 
@@ -70,7 +70,15 @@ def test_denied_actions_without_an_entry_for_the_id_is_empty():
         def call(self, action, params):
             return self.answers()
 
-    assert denied_actions(Answers(), INSTANCE, 'lhins-00000001') == []
+    assert denied_actions(Answers(), INSTANCE, ['lhins-00000001']) == {'lhins-00000001': []}
+
+
+def test_denied_actions_of_several_ids_is_one_call_per_hundred(cloud, client):
+    cloud.seed(*[instance(number) for number in range(1, 103)])
+    ids = ['lhins-%08d' % number for number in range(1, 103)]
+    denied = denied_actions(client, INSTANCE, ids + ids[:1])
+    assert list(denied) == ids
+    assert [len(params['InstanceIds']) for _action, params in cloud.calls()] == [100, 2]
 
 
 # ---- creating a snapshot

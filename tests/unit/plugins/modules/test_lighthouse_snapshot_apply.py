@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors import LighthouseError
+from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthouse import describe_instances, describe_snapshots
 from ansible_collections.tencentcloud.lighthouse.plugins.modules import lighthouse_snapshot_apply as module
 from ansible_collections.tencentcloud.lighthouse.tests.unit.plugins.emulated import ARGS, ELSEWHERE, instance, snapshot
 
@@ -69,7 +72,30 @@ DISK_SNAPSHOTS = [snapshot(1, 'baseline', created_time='2025-01-01T00:01:00Z'), 
 
 def resolve(cloud, client, name):
     cloud.seed(instance(1, snapshots=DISK_SNAPSHOTS), instance(2, snapshots=[snapshot(5, 'other-disk')]))
-    return module.resolve_snapshot(client, dict(PARAMS, snapshot_id=None, snapshot_name=name), an_instance())
+    chosen = module.resolve_snapshots(client, [dict(PARAMS, snapshot_id=None, snapshot_name=name)], {'lhins-00000001': an_instance()}, {})
+    if isinstance(chosen['lhins-00000001'], LighthouseError):
+        raise chosen['lhins-00000001']
+    return chosen['lhins-00000001']
+
+
+def test_the_snapshots_of_several_instances_are_resolved_together_each_failing_alone(cloud, client):
+    """Twelve instances: by a name (five disks per call), by id (one call) and by a cut-off (one call); a missing name fails its
+    instance only."""
+    cloud.seed(*[instance(number, snapshots=[snapshot(number, 'baseline' if number != 3 else 'other', created_time='2025-01-01T00:00:00Z')])
+                 for number in range(1, 13)])
+    instances = dict((item['instance_id'], item) for item in describe_instances(client, ['lhins-%08d' % number for number in range(1, 13)]))
+    before = len(cloud.calls())
+    by_name = [dict(PARAMS, instance_id='lhins-%08d' % number, snapshot_id=None, snapshot_name='baseline') for number in range(1, 9)]
+    by_id = [dict(PARAMS, instance_id='lhins-%08d' % number, snapshot_id='lhsnap-%08d' % number) for number in (9, 10)]
+    by_time = [dict(PARAMS, instance_id='lhins-%08d' % number, snapshot_id=None, created_before='x') for number in (11, 12)]
+    cutoff = datetime.datetime(2025, 1, 2, tzinfo=datetime.timezone.utc)
+    chosen = module.resolve_snapshots(client, by_name + by_id + by_time, instances, {'lhins-00000011': cutoff, 'lhins-00000012': cutoff})
+    filters = [[(item['Name'], len(item['Values'])) for item in params.get('Filters', [])] for _action, params in cloud.calls()[before:]]
+    # by id; by name, 5 + 3 disks, then the disk of the instance whose name was not found; by cut-off, 2 disks
+    assert filters == [[], [('disk-id', 5), ('snapshot-name', 1)], [('disk-id', 3), ('snapshot-name', 1)], [('disk-id', 1)], [('disk-id', 2)]]
+    assert chosen.pop('lhins-00000003').message.startswith("no snapshot of the system disk lhdisk-00000003 of instance lhins-00000003 is named 'baseline'")
+    assert chosen == dict(zip(['lhins-%08d' % number for number in range(1, 13) if number != 3],
+                              describe_snapshots(client, ['lhsnap-%08d' % number for number in range(1, 13) if number != 3])))
 
 
 @pytest.mark.parametrize('name, snapshot_id', [('baseline', 'lhsnap-00000001'), ('Baseline', 'lhsnap-00000004')])

@@ -144,7 +144,54 @@ def test_backups_are_taken_before_the_stop_and_reused_by_name(run_module, fleet)
     assert [item['backup_snapshot_id'] for item in again['instances']] == backups
 
 
+def test_the_pre_flight_reads_the_batch_together_each_entry_with_its_snapshot_and_fails_each_instance_alone(run_module, cloud):
+    cloud.seed(instance(1, snapshots=[snapshot(1, 'baseline')]), instance(2, snapshots=[snapshot(2, 'golden')]),
+               instance(3, snapshots=[snapshot(3, 'nightly-1', created_time='2025-01-01T00:00:00Z'),
+                                      snapshot(4, 'nightly-2', created_time='2025-01-03T00:00:00Z')]),
+               instance(4, snapshots=[snapshot(5, 'other')]), instance(5, snapshots=[snapshot(6)]))
+    entries = [{'instance_id': 'lhins-00000001'}, {'instance_id': 'lhins-00000002', 'snapshot_name': 'golden'},
+               {'instance_id': 'lhins-00000003', 'created_before': '2025-01-02T08:00:00+08:00', 'name_pattern': 'nightly-*'},
+               {'instance_id': 'lhins-00000004'}, {'instance_id': 'lhins-00000005', 'snapshot_id': 'lhsnap-00000006'}]
+    result = run_batch(run_module, instances=entries, _ansible_check_mode=True)
+    outcomes = by_id(result)
+    assert [outcomes['lhins-%08d' % number]['snapshot_id'] for number in (1, 2, 3, 5)] == ['lhsnap-00000001', 'lhsnap-00000002',
+                                                                                         'lhsnap-00000003', 'lhsnap-00000006']
+    failed = outcomes['lhins-00000004']
+    assert (failed['failed'], failed['step'], failed['error_code']) == (True, 'pre-flight', 'ResourceNotFound.SnapshotNotFound')
+    assert "is named 'baseline'; its snapshots, newest first: 'other' (lhsnap-00000005)" in failed['msg']
+    assert [item['failed'] for item in result['instances']].count(True) == 1
+    assert result['failed'] is True and cloud.mutations() == []
+    # One read of the instances and one of each kind of denied actions for the whole batch (the failed instance is read
+    # again for its outcome).
+    reads = [params.get('InstanceIds') for action, params in cloud.calls() if action == 'DescribeInstances']
+    assert reads == [[entry['instance_id'] for entry in entries], ['lhins-00000004']]
+    actions = cloud.actions()
+    assert [actions.count(action) for action in ('DescribeInstancesDeniedActions', 'DescribeSnapshotsDeniedActions')] == [1, 1]
+
+
+def test_a_failed_read_fails_the_pre_flight_of_the_batch_with_its_request_id(run_module, fleet):
+    fleet.faults.add({'action': 'DescribeInstances', 'code': 'UnauthorizedOperation.NoPermission', 'count': 5})
+    result = run_batch(run_module, _ansible_check_mode=True)
+    denied = [entry for entry in fleet.journal() if entry['error_code']]
+    assert [(item['step'], item['error_code'], item['error_request_id']) for item in result['instances']] == [
+        ('pre-flight', 'UnauthorizedOperation.NoPermission', denied[0]['request_id'])] * 2
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_a_used_up_quota_fails_the_batch_at_its_pre_flight_when_it_takes_backups(run_module, fleet, check_mode):
+    fleet.settings.update({'snapshot_quota_per_instance': 1})
+    result = run_batch(run_module, backup=True, backup_name='before-run-7', _ansible_check_mode=check_mode)
+    assert [(item['step'], item['error_code']) for item in result['instances']] == [('pre-flight', 'LimitExceeded.SnapshotQuotaLimitExceeded')] * 2
+    assert fleet.mutations() == []
+
+
 @pytest.mark.parametrize('args, fragment', [
+    ({'instances': [{'instance_id': 'lhins-00000001', 'snapshot_id': 'lhsnap-00000001', 'snapshot_name': 'baseline'}]},
+     'the entry of instances for lhins-00000001 gives snapshot_id and snapshot_name; expected at most one of'),
+    ({'instances': [{'instance_id': 'lhins-00000001', 'name_pattern': 'nightly-*'}]},
+     'the entry of instances for lhins-00000001 gives name_pattern without created_before'),
+    ({'instances': [{'instance_id': 'lhins-00000001', 'created_before': 'yesterday'}]},
+     "created_before of the entry of instances for lhins-00000001 is 'yesterday'; expected an ISO 8601 time"),
     ({'instances': BATCH * 2}, 'instances names lhins-00000001, lhins-00000002 more than once'),
     ({'instances': [{'instance_id': 'web-1'}]}, "malformed instance id(s): 'web-1'"),
     ({'snapshot_name': None}, 'no snapshot is given for lhins-00000001, lhins-00000002'),

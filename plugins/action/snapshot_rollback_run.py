@@ -61,6 +61,9 @@ if [ -f "$2" ]; then cat "$2"; fi
 WRITE_SCRIPT = 'umask 022 && mkdir -p "$1" && printf %s "$3" > "$2.new" && mv -f "$2.new" "$2"'
 # Puts a record back as a run found it.  $1 the record file  $2 its text then, empty when there was none (the file goes)
 RESTORE_SCRIPT = 'umask 022; if [ -n "$2" ]; then printf %s "$2" > "$1.new" && mv -f "$1.new" "$1"; else rm -f "$1"; fi'
+# What a host's look keeps of its pre-flight's instance and snapshot.
+PREFLIGHT_KEYS = {'instance': ('instance_id', 'instance_state', 'latest_operation', 'latest_operation_state', 'latest_operation_request_id'),
+                  'snapshot': ('snapshot_id', 'snapshot_name', 'created_time', 'latest_operation_request_id')}
 # Seconds between two attempts to reach a host that is coming back.
 ANSWER_INTERVAL = 1
 
@@ -74,7 +77,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        steps = {'check': self._check, 'probe': self._probe, 'decide': self._decide, 'record': self._record, 'calls': self._calls,
+        steps = {'check': self._check, 'look': self._look, 'record': self._record, 'calls': self._calls,
                  'outcome': self._outcome, 'answer': self._answer, 'final': self._final, 'restore': self._restore,
                  'journal': self._journal, 'summary': self._summary}
         step = self._task.args.get('step')
@@ -101,6 +104,8 @@ class ActionModule(ActionBase):
             result['choices'], problems = rules.snapshot_choices(checked_hosts(play_hosts, batch), hostvars, args['values'], run_id)
             if problems:
                 failed = 'input', "Nothing was changed, because of the role's input: %s" % '; '.join(problems)
+            else:
+                result['preflight_calls'] = rules.preflight_calls([hostvars[host] for host in batch], result['choices'])
         if failed:
             check, message = failed
             result.update(failed=True, msg=message, snapshot_rollback_step=CHECK_STEPS[check])
@@ -156,6 +161,25 @@ class ActionModule(ActionBase):
         ran = self._low_level_execute_command(command, in_data=script.encode('utf-8'))
         return ran['rc'], ran['stdout'], ran['stderr'].strip()
 
+    def _look(self, args, task_vars):
+        """This host's pre-flight (its instance's outcome of the batch's pre-flight run), then, when the instance is RUNNING, whether
+        the host answers and can keep the record, and its record; then where the host continues (see _decide()). Returns the
+        decision with ``preflight`` (the instance and the snapshot as the pre-flight saw them) and ``probe`` (what the host answered)."""
+        checked = rules.rollback_outcome(task_vars['_snapshot_rollback_preflight']['results'], task_vars['_snapshot_rollback_instance_id'],
+                                         rules.BATCH_STEPS['pre-flight'])
+        if not checked['ok']:
+            error = checked['error']
+            return {'failed': True, 'msg': error['message'], 'snapshot_rollback_step': error['step'], 'error_code': error['error_code'],
+                    'request_id': error['request_id']}
+        entry = checked['entry']
+        probe = self._probe(args, task_vars) if entry['instance'].get('instance_state') == 'RUNNING' else {}
+        # What the later steps read of the pre-flight: the rest would only crowd the output.
+        preflight = {'instance': dict((key, entry['instance'].get(key)) for key in PREFLIGHT_KEYS['instance']),
+                     'snapshot': dict((key, entry['snapshot'].get(key)) for key in PREFLIGHT_KEYS['snapshot']), 'elapsed': checked['elapsed']}
+        if probe.get('failed'):
+            return dict(probe, preflight=preflight, probe=probe)
+        return dict(self._decide(args, task_vars, entry, probe), preflight=preflight, probe=probe)
+
     def _probe(self, args, task_vars):
         """Whether the host answers and can keep the record, and its record's text (``stdout``). A host that does not answer
         fails, unless ``connection_check`` is false (``reachable`` is then false)."""
@@ -179,7 +203,7 @@ class ActionModule(ActionBase):
         """Write the host's record at step ``record_step``; returns the text written. Raises AnsibleConnectionFailure."""
         outcome = task_vars.get('_snapshot_rollback_outcome') or {}
         text = rules.record_text({'run_id': task_vars['_snapshot_rollback_run_id'], 'instance_id': task_vars['_snapshot_rollback_instance_id'],
-                                  'snapshot_id': task_vars['_snapshot_rollback_preflight']['snapshot']['snapshot_id']},
+                                  'snapshot_id': task_vars['_snapshot_rollback_decision']['preflight']['snapshot']['snapshot_id']},
                                  args['record_step'], args.get('rollback_request_id'), outcome.get('instance_request_id'), iso_time(time.time()))
         rc, _stdout, stderr = self._on_host(WRITE_SCRIPT, args['marker_dir'], args['marker_path'], text)
         if rc != 0:
@@ -216,7 +240,7 @@ class ActionModule(ActionBase):
     def _restore(self, args, task_vars):
         """Put the host's record back as the probe found it; best effort, it never fails."""
         # Read here, not passed in: a record passed through a template could come out as a dict on older ansible-core.
-        text = (task_vars.get('_snapshot_rollback_probe') or {}).get('stdout') or ''
+        text = task_vars['_snapshot_rollback_decision']['probe'].get('stdout') or ''
         try:
             rc, _stdout, stderr = self._on_host(RESTORE_SCRIPT, args['marker_path'], text)
         except AnsibleConnectionFailure as error:
@@ -224,15 +248,13 @@ class ActionModule(ActionBase):
         return {'changed': rc == 0, 'msg': stderr if rc else 'the record is as the run found it'}
 
     @staticmethod
-    def _decide(args, task_vars):
-        """Where this host continues, from its record and the pre-flight's view of the cloud; refuse a host another run works on.
+    def _decide(args, task_vars, preflight, probe):
+        """Where this host continues, from its record (``probe``) and the pre-flight's view of the cloud; refuse a host another run
+        works on.
 
         The plan is shown for every host; in check mode, "changed" says whether the run would change the host.
         """
-        # Read here, not passed in: a record passed through a template could come out as a dict on older ansible-core.
-        probe = task_vars.get('_snapshot_rollback_probe') or {}
         record = rules.parse_record(probe['stdout']) if probe.get('reachable') else None
-        preflight = task_vars['_snapshot_rollback_preflight']
         decision = rules.decide(record, task_vars['_snapshot_rollback_run_id'], preflight['instance'], preflight['snapshot'],
                                 task_vars['snapshot_rollback_adopt_rollback'])
         plan = rules.plan(decision, preflight['instance'], preflight['snapshot'], args['options'])
@@ -258,7 +280,7 @@ class ActionModule(ActionBase):
     def _outcome(args, task_vars):
         """This host's outcome of the batch's run; fails naming the role's step when a step failed for its instance."""
         outcome = rules.rollback_outcome(args['results'], task_vars['_snapshot_rollback_instance_id'])
-        preflight_request = task_vars['_snapshot_rollback_preflight']['instance'].get('latest_operation_request_id')
+        preflight_request = task_vars['_snapshot_rollback_decision']['preflight']['instance'].get('latest_operation_request_id')
         # The operation the instance must still show when the run records it done: this run's start, or, when it was
         # RUNNING already, what the pre-flight saw. The verification is timed from now.
         result = dict(outcome, changed=False, verify_started=time.time(),

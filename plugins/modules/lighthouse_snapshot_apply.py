@@ -559,7 +559,8 @@ instances:
       type: bool
       returned: always
     instance:
-      description: The instance as it is at the end of the task, as in RV(instance).
+      description:
+        - The instance as it is at the end of the task, as in RV(instance); empty when its pre-flight could not read it.
       type: dict
       returned: always
     snapshot:
@@ -583,6 +584,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._errors im
     FLEET_UNAVAILABLE,
     OPERATION_CHANGED,
     LighthouseError,
+    OperationFailedError,
     classify,
     short,
 )
@@ -813,7 +815,7 @@ def preflight_looks(client, entries, cutoffs, seen):
     one call per kind.
 
     Returns, per instance id, ``(status, view)`` as preflight_probe() reports it, or the LighthouseError that fails its
-    pre-flight. `seen` keeps each instance's snapshot between looks: it is read at the first look (a wrong one fails at once),
+    pre-flight; and the instances as read, by id. `seen` keeps each instance's snapshot between looks: it is read at the first look (a wrong one fails at once),
     then only once the instance has settled, so that an instance still stopping is waited for without reading its snapshot
     on every poll.
     """
@@ -839,7 +841,7 @@ def preflight_looks(client, entries, cutoffs, seen):
                                                               snapshot_denied[view['snapshot']['snapshot_id']])
             except LighthouseError as err:
                 looks[params['instance_id']] = err
-    return looks
+    return looks, instances
 
 
 def checked_view(client, params, instance, snapshot):
@@ -886,7 +888,7 @@ def preflight_probe(client, params, cutoff=None):
     seen = {}
 
     def probe():
-        look = preflight_looks(client, [params], {params['instance_id']: cutoff}, seen)[params['instance_id']]
+        look = preflight_looks(client, [params], {params['instance_id']: cutoff}, seen)[0][params['instance_id']]
         if isinstance(look, LighthouseError):
             raise look
         return look
@@ -903,24 +905,39 @@ def with_snapshot(client, view, snapshot_id):
         return view  # the message still names what was awaited and the instance as last seen
 
 
-def rollback_probe(client, instance_id, snapshot_id, request_id):
-    """A probe: DONE when the snapshot reports the rollback `request_id` as SUCCESS and the instance has settled; FAILED at once.
+def rollback_looks(client, rollbacks):
+    """One look at several rollbacks, ``(instance_id, snapshot_id, request_id)`` each: per instance id, ``(status, view)``. DONE
+    when the snapshot reports the rollback as SUCCESS and the instance has settled; FAILED when either reports it failed.
 
-    The instance is polled alone while it runs the rollback; the snapshot is read once the instance shows an
-    outcome, which keeps a batch of rollbacks inside DescribeSnapshots' tighter rate limit.
+    The instances are read in one call; the snapshots in one more, only those whose instance shows an outcome, which keeps a
+    batch of rollbacks inside DescribeSnapshots' tighter rate limit.
     """
-    def probe():
-        instance = get_instance(client, instance_id)
+    instances = dict((item['instance_id'], item) for item in describe_instances(client, [instance_id for instance_id, _, _ in rollbacks]))
+    shown = [snapshot_id for instance_id, snapshot_id, request_id in rollbacks if operation_status(instances[instance_id], request_id) != PENDING]
+    snapshots = dict((item['snapshot_id'], item) for item in describe_snapshots(client, shown)) if shown else {}
+    looks = {}
+    for instance_id, snapshot_id, request_id in rollbacks:
+        instance = instances[instance_id]
         status = operation_status(instance, request_id)
         if status == PENDING:
-            return PENDING, {'instance': instance}
-        snapshot = get_snapshot(client, snapshot_id)
-        view = {'instance': instance, 'snapshot': snapshot}
-        snapshot_status = operation_status(snapshot, request_id)
+            looks[instance_id] = PENDING, {'instance': instance}
+            continue
+        view = {'instance': instance, 'snapshot': snapshots[snapshot_id]}
+        snapshot_status = operation_status(view['snapshot'], request_id)
         if FAILED in (status, snapshot_status):
-            return FAILED, view
-        return (DONE if snapshot_status == DONE and settled(instance) else PENDING), view
-    return probe
+            looks[instance_id] = FAILED, view
+        else:
+            looks[instance_id] = (DONE if snapshot_status == DONE and settled(instance) else PENDING), view
+    return looks
+
+
+def rollback_probe(client, instance_id, snapshot_id, request_id):
+    """A probe of one rollback (see rollback_looks()): FAILED at once."""
+    return lambda: rollback_looks(client, [(instance_id, snapshot_id, request_id)])[instance_id]
+
+
+def rollback_what(instance_id, snapshot_id, request_id):
+    return 'the rollback of instance %s to snapshot %s (request %s)' % (instance_id, snapshot_id, request_id)
 
 
 BACKUP_PREFIX = 'before-rollback-to-%s-'
@@ -988,7 +1005,7 @@ def roll_back(module):
     elif not module.waits:
         instance, snapshot = get_instance(client, instance_id), get_snapshot(client, snapshot['snapshot_id'])
     else:
-        what = 'the rollback of instance %s to snapshot %s (request %s)' % (instance_id, snapshot['snapshot_id'], request_id)
+        what = rollback_what(instance_id, snapshot['snapshot_id'], request_id)
         view = module.waiter.wait(what, rollback_probe(client, instance_id, snapshot['snapshot_id'], request_id), module.deadline,
                                   lambda seen: describe_view(with_snapshot(client, seen, snapshot['snapshot_id'])))
         instance, snapshot = view['instance'], view['snapshot']
@@ -1157,12 +1174,13 @@ def fail_at(step, outcome, err):
 
 def batch_preflight(module, entries, cutoffs, of):
     """The pre-flight of the batch's instances to roll back (`entries`: the task's params for each), all read together on each
-    look until each has settled. Returns the views of those that passed, by instance id; each other instance fails its outcome
-    (`of`, by instance id) at the pre-flight, and the others go on."""
-    pending, views, seen, last = list(entries), {}, {}, {}
+    look until each has settled. Returns the views of those that passed, by instance id, and every instance as last read;
+    each other instance fails its outcome (`of`, by instance id) at the pre-flight, and the others go on."""
+    pending, views, seen, last, read = list(entries), {}, {}, {}, {}
 
     def probe():
-        looks = preflight_looks(module.client, pending, cutoffs, seen)
+        looks, instances = preflight_looks(module.client, pending, cutoffs, seen)
+        read.update(instances)
         for params in list(pending):
             instance_id, look = params['instance_id'], looks[params['instance_id']]
             if isinstance(look, LighthouseError):
@@ -1180,7 +1198,7 @@ def batch_preflight(module, entries, cutoffs, of):
     except LighthouseError as err:
         for params in pending:
             fail_at('pre-flight', of[params['instance_id']], err)
-    return views
+    return views, read
 
 
 def roll_back_batch(module):
@@ -1199,9 +1217,9 @@ def roll_back_batch(module):
         return [of[instance_id] for instance_id in ids if not of[instance_id]['failed']]
 
     to_check = [dict(params, force=params['force'] or params['stop'], **entry) for entry in entries if entry['rollback']]
-    views = batch_preflight(module, to_check, dict((item['instance_id'], cutoff_of(item)) for item in to_check), of) if to_check else {}
+    views, latest = batch_preflight(module, to_check, dict((item['instance_id'], cutoff_of(item)) for item in to_check), of) if to_check else ({}, {})
     # Each instance as last seen, so that a step reads again only what it cannot know.
-    latest = dict((instance_id, view['instance']) for instance_id, view in views.items())
+    latest.update((instance_id, view['instance']) for instance_id, view in views.items())
     for instance_id, view in views.items():
         of[instance_id].update(snapshot_id=view['snapshot']['snapshot_id'], snapshot=view['snapshot'])
     to_roll = [entry['instance_id'] for entry in entries if entry['instance_id'] in views and views[entry['instance_id']]['needed']]
@@ -1254,10 +1272,9 @@ def roll_back_batch(module):
         finally:
             outcome['rollback_sent'] = module.result.get('changed', False)
             module.result['changed'] = changed_before or outcome['rollback_sent']
-    for outcome in going(to_roll):
-        if outcome['request_id'] and module.waits:
-            with failing_at('rollback', [outcome]):
-                latest[outcome['instance_id']] = wait_rollback(module, outcome)
+    sent = [outcome for outcome in going(to_roll) if outcome['request_id']]
+    if sent and module.waits:
+        latest.update(wait_rollbacks(module, sent))
 
     to_start = [outcome['instance_id'] for outcome in going(of) if params['start']]
     if to_start:
@@ -1273,9 +1290,9 @@ def roll_back_batch(module):
     if params['restart_on_failure']:
         restarted = restart(module, [outcome for outcome in touched if outcome['failed'] and outcome['error_code'] != OPERATION_CHANGED])
         latest.update((item['instance_id'], item) for item in restarted)
-    # A failed step leaves its instances as last seen unknown: they are read again.
+    # A failed step after the pre-flight leaves its instances as last seen unknown: they are read again.
     for outcome in outcomes:
-        if outcome['failed']:
+        if outcome['failed'] and outcome['step'] != 'pre-flight':
             latest.pop(outcome['instance_id'], None)
     return batch_result(module, outcomes, views, latest)
 
@@ -1300,13 +1317,35 @@ def back_up(module, outcomes):
                 wait_snapshot_created(module, made['snapshot_id'], made['request_id'])
 
 
-def wait_rollback(module, outcome):
-    instance_id, snapshot_id, request_id = outcome['instance_id'], outcome['snapshot_id'], outcome['request_id']
-    what = 'the rollback of instance %s to snapshot %s (request %s)' % (instance_id, snapshot_id, request_id)
-    view = module.waiter.wait(what, rollback_probe(module.client, instance_id, snapshot_id, request_id), module.deadline,
-                              lambda seen: describe_view(with_snapshot(module.client, seen, snapshot_id)))
-    outcome['rolled_back'] = True
-    return view['instance']
+def wait_rollbacks(module, outcomes):
+    """Wait for the rollbacks of `outcomes` together, looking at them all at each poll (rollback_looks()). Each that fails, or is
+    not done by the deadline, fails its outcome at the rollback; returns the instances as the others' rollbacks left them, by id."""
+    pending, done, last = list(outcomes), {}, {}
+
+    def probe():
+        looks = rollback_looks(module.client, [(outcome['instance_id'], outcome['snapshot_id'], outcome['request_id']) for outcome in pending])
+        for outcome in list(pending):
+            status, last[outcome['instance_id']] = looks[outcome['instance_id']]
+            if status == PENDING:
+                continue
+            pending.remove(outcome)
+            if status == DONE:
+                outcome['rolled_back'] = True
+                done[outcome['instance_id']] = last[outcome['instance_id']]['instance']
+            else:
+                fail_at('rollback', outcome, OperationFailedError(rollback_what(outcome['instance_id'], outcome['snapshot_id'], outcome['request_id']),
+                                                                  describe_view(last[outcome['instance_id']]), outcome['request_id']))
+        return (PENDING if pending else DONE), [last[outcome['instance_id']] for outcome in pending]
+
+    def described(views):
+        return '; '.join(describe_view(with_snapshot(module.client, view, outcome['snapshot_id'])) for outcome, view in zip(pending, views))
+    try:
+        module.waiter.wait('the rollbacks of %s' % ', '.join('instance %s (request %s)' % (outcome['instance_id'], outcome['request_id'])
+                                                             for outcome in outcomes), probe, module.deadline, described)
+    except LighthouseError as err:
+        for outcome in pending:
+            fail_at('rollback', outcome, err)
+    return done
 
 
 def restart(module, outcomes):
@@ -1332,11 +1371,12 @@ def restart(module, outcomes):
 def batch_result(module, outcomes, views, latest):
     """Each instance as it is now in its outcome (read again unless `latest` has it), and the diff; raise for the instances
     that failed, naming each with its step."""
-    unknown = [outcome['instance_id'] for outcome in outcomes if outcome['instance_id'] not in latest]
+    # An instance whose pre-flight could not read it is not read again: the read failed for a reason that stands.
+    unknown = [outcome['instance_id'] for outcome in outcomes if outcome['instance_id'] not in latest and outcome['step'] != 'pre-flight']
     now = dict(latest, **dict((item['instance_id'], item) for item in (describe_instances(module.client, unknown) if unknown else [])))
     before, after = {}, {}
     for outcome in outcomes:
-        instance = outcome['instance'] = now[outcome['instance_id']]
+        instance = outcome['instance'] = now.get(outcome['instance_id']) or {}
         seen = views.get(outcome['instance_id'], {}).get('instance', instance)
         before[outcome['instance_id']] = {'instance_state': seen.get('instance_state'), 'latest_operation': operation_summary(seen)}
         if module.check_mode:

@@ -13,7 +13,7 @@ description:
   - Runs on the controller, and reads what it needs of the play and its hosts itself. The
     C(tencentcloud.lighthouse.snapshot_rollback) role calls it for each step of its bookkeeping, so that its tasks read as
     the sequence of a rollback.
-  - The steps V(probe), V(record), V(answer) and V(restore) keep the role's record on the host; each runs one C(sh)
+  - The steps V(look), V(record), V(answer) and V(restore) keep the role's record on the host; each runs one C(sh)
     command there over the host's connection (with its C(become) settings), no module and no Python.
   - B(Internal to the role), documented for completeness; its options and results change with the role.
 author:
@@ -23,17 +23,18 @@ options:
     description:
       - V(check), run once per batch, settles the fleet (the hosts of O(pattern_hosts) with their instances) and checks the
         input of the play's hosts (every host in the first batch, the batch's hosts later), that O(pattern_hosts) cover the
-        play's hosts and, with O(strict), the play's order and batches; it fails naming the first problem.
-      - V(probe) checks that the host answers and that O(marker_dir) can keep the record (writable, on the root
-        filesystem), and reads the record at O(marker_path). It fails when the host does not answer, unless
-        O(connection_check) is false. It reads only, in check mode too.
-      - V(decide) decides where the host continues from its record (as V(probe) read it) and the pre-flight, and
-        plans it; it fails when another run is working on the host. In check mode it reports a change when the run would
-        change the host.
+        play's hosts and, with O(strict), the play's order and batches; it fails naming the first problem. It also gives the
+        batch's pre-flight runs of M(tencentcloud.lighthouse.lighthouse_snapshot_apply), one per region.
+      - V(look) reads the host's outcome of the batch's pre-flight runs (the registered C(_snapshot_rollback_preflight)) and
+        fails naming the step when its instance failed. When the instance is V(RUNNING), it checks that the host answers and
+        that O(marker_dir) can keep the record (writable, on the root filesystem), and reads the record at O(marker_path);
+        it fails when the host does not answer, unless O(connection_check) is false. Then it decides where the host
+        continues from its record and the pre-flight, and plans it; it fails when another run is working on the host. It
+        reads only, in check mode too, where it reports a change when the run would change the host.
       - V(record) writes the host's record at step O(record_step), whole or not at all.
       - V(answer) waits up to O(timeout) seconds until the host answers over its connection after its start, then writes
         its record at step O(record_step).
-      - V(restore) puts the host's record back as V(probe) found it; it never fails.
+      - V(restore) puts the host's record back as V(look) found it; it never fails.
       - V(calls), run once per batch, groups the batch's hosts that go on to the rollback by region.
       - V(outcome) reads the host's outcome in O(results), the batch's M(tencentcloud.lighthouse.lighthouse_snapshot_apply)
         runs, and fails naming the step that failed for its instance.
@@ -45,7 +46,7 @@ options:
         and publishes it as C(snapshot_rollback_summary).
     type: str
     required: true
-    choices: [check, probe, decide, record, calls, outcome, answer, final, restore, journal, summary]
+    choices: [check, look, record, calls, outcome, answer, final, restore, journal, summary]
   values:
     description: With V(check), the role's variables as the running host sees them, keyed without their prefix.
     type: dict
@@ -60,7 +61,7 @@ options:
     description: With V(check), whether to check the play's order and batches (the role's C(snapshot_rollback_strict_serial)).
     type: bool
   options:
-    description: With V(decide), what the plan needs of the role's variables.
+    description: With V(look), what the plan needs of the role's variables.
     type: dict
   results:
     description: With V(outcome), V(final) and V(summary), the results of the loop they read.
@@ -70,16 +71,16 @@ options:
     description: With V(journal), what the host's entry is made of.
     type: dict
   marker_dir:
-    description: With V(probe), V(record) and V(answer), the directory of the records on the host.
+    description: With V(look), V(record) and V(answer), the directory of the records on the host.
     type: str
   marker_path:
-    description: With V(probe), V(record), V(answer) and V(restore), the host's record file.
+    description: With V(look), V(record), V(answer) and V(restore), the host's record file.
     type: str
   connection_check:
-    description: With V(probe), whether a host that does not answer fails.
+    description: With V(look), whether a host that does not answer fails.
     type: bool
   connection_timeout:
-    description: With V(probe), the connection's timeout in seconds, for the message.
+    description: With V(look), the connection's timeout in seconds, for the message.
     type: int
   record_step:
     description: With V(record) and V(answer), the step the record says the run reached.
@@ -134,19 +135,26 @@ backup_tags:
   description: With V(check), the tags of the run's backups (the run id).
   returned: with step=check
   type: dict
+preflight_calls:
+  description: With V(check), one entry per region, with the C(instances) of the batch's pre-flight run (each with its snapshot choice).
+  returned: with step=check and the checks passed
+  type: list
+  elements: dict
 resume:
-  description: With V(decide), where the host continues, V(full), V(start), V(done) or V(refuse).
-  returned: with step=decide
+  description: With V(look), where the host continues, V(full), V(start), V(done) or V(refuse).
+  returned: with step=look
   type: str
   sample: full
-reachable:
-  description: With V(probe), whether the host answered.
-  returned: with step=probe
-  type: bool
-stdout:
-  description: With V(probe), the text of the host's record, empty when it has none.
-  returned: with step=probe and the host answered
-  type: str
+preflight:
+  description: With V(look), the instance and the snapshot as the pre-flight saw them (their ids, states and latest operations).
+  returned: with step=look and the pre-flight passed
+  type: dict
+probe:
+  description:
+    - With V(look), what the host answered, C(reachable) and C(stdout), the text of its record (empty when it has none);
+      empty when its instance is not V(RUNNING).
+  returned: with step=look and the pre-flight passed
+  type: dict
 record:
   description: With V(record) and V(answer), the text of the record written.
   returned: with step=record or step=answer
@@ -156,8 +164,8 @@ elapsed:
   returned: with step=answer
   type: float
 plan:
-  description: With V(decide), what the role will do with the host, step by step.
-  returned: with step=decide
+  description: With V(look), what the role will do with the host, step by step.
+  returned: with step=look
   type: list
   elements: str
 calls:

@@ -471,6 +471,12 @@ def scope(hosts, hostvars):
     return found
 
 
+def preflight_calls(hosts, choices):
+    """The batch's pre-flight: one lighthouse_snapshot_apply run in check mode per region (see batch_calls()), each host's instance
+    with the snapshot its input chose (``choices``: snapshot_choice() by host)."""
+    return _by_region(hosts, lambda host: dict({'instance_id': host['_snapshot_rollback_instance_id']}, **choices[host['inventory_hostname']]))
+
+
 def batch_calls(hosts, fleet=None):
     """The batch's calls: one per region, ``{'region', 'instance_ids', 'hosts', 'instances', 'fleet'}``, regions in the order first met.
 
@@ -480,18 +486,25 @@ def batch_calls(hosts, fleet=None):
     while nothing has happened to the instance since then (its own stop aside). ``fleet``: the fleet (see scope()) less the
     batch's instances, for the disruption budget.
     """
+    calls = _by_region(hosts, _batch_entry)
+    batch_ids = [host['_snapshot_rollback_instance_id'] for host in hosts]
+    others = [{'instance_id': member['instance_id'], 'region': member['region'] or None, 'name': member['host']}
+              for member in fleet or [] if member['instance_id'] not in batch_ids]
+    for call in calls:
+        call['fleet'] = others
+    return calls
+
+
+def _by_region(hosts, entry):
+    """``hosts`` (their host variables) grouped by region, ``[{'region', 'instance_ids', 'hosts', 'instances'}]`` in the order first met,
+    ``instances`` holding ``entry(host)`` for each."""
     calls = {}
     for host in hosts:
         call = calls.setdefault(host['_snapshot_rollback_region'], {'region': host['_snapshot_rollback_region'], 'instance_ids': [],
                                                                     'hosts': [], 'instances': []})
         call['instance_ids'].append(host['_snapshot_rollback_instance_id'])
         call['hosts'].append(host['inventory_hostname'])
-        call['instances'].append(_batch_entry(host))
-    batch_ids = [host['_snapshot_rollback_instance_id'] for host in hosts]
-    others = [{'instance_id': member['instance_id'], 'region': member['region'] or None, 'name': member['host']}
-              for member in fleet or [] if member['instance_id'] not in batch_ids]
-    for call in calls.values():
-        call['fleet'] = others
+        call['instances'].append(entry(host))
     return list(calls.values())
 
 
@@ -499,7 +512,7 @@ def _batch_entry(host):
     instance_id = host['_snapshot_rollback_instance_id']
     if (host.get('_snapshot_rollback_decision') or {}).get('resume') != RESUME_FULL:
         return {'instance_id': instance_id, 'rollback': False}
-    preflight = host['_snapshot_rollback_preflight']
+    preflight = host['_snapshot_rollback_decision']['preflight']
     return {'instance_id': instance_id, 'rollback': True, 'snapshot_id': preflight['snapshot']['snapshot_id'],
             'after_request_id': preflight['instance'].get('latest_operation_request_id')}
 
@@ -519,20 +532,21 @@ GUARD_READ_STEP = 'Read the state of every instance of the fleet'
 BATCH_RUN_STEP = 'Stop, roll back and start the batch\'s instances'
 
 
-def rollback_outcome(results, instance_id):
-    """What the batch's lighthouse_snapshot_apply run (the ``results`` of its loop over batch_calls()) did for one instance.
+def rollback_outcome(results, instance_id, run_step=BATCH_RUN_STEP):
+    """What the batch's lighthouse_snapshot_apply run (the ``results`` of its loop over batch_calls() or preflight_calls(), the
+    task named ``run_step``) did for one instance.
 
     ``{'ok', 'entry', 'touched', 'elapsed', 'error'}``: ``entry`` is the instance's entry of the module's ``instances`` (null
     when the run failed before it had one); ``touched`` whether the run took the instance down, or went on with it stopped
     (from then on a failure starts it again); ``error`` when not ok: the step (the role's name for it), the message, the
-    error code and, for the rollback, its request id.
+    error code and the request id: the rollback's, or that of the call the cloud refused.
     """
     result = next((item for item in results or [] if instance_id in (item.get('item') or {}).get('instance_ids', [])), None)
     if result is None:
         return {'ok': False, 'entry': None, 'touched': False, 'elapsed': None,
-                'error': {'step': BATCH_RUN_STEP, 'message': 'no rollback was run for instance %s' % instance_id, 'error_code': None,
+                'error': {'step': run_step, 'message': 'no run was made for instance %s' % instance_id, 'error_code': None,
                           'request_id': None}}
-    outcome = {'ok': False, 'entry': None, 'touched': False, 'elapsed': result.get('elapsed'), 'error': failure(BATCH_RUN_STEP, result)}
+    outcome = {'ok': False, 'entry': None, 'touched': False, 'elapsed': result.get('elapsed'), 'error': failure(run_step, result)}
     entry = next((item for item in result.get('instances') or [] if item.get('instance_id') == instance_id), None)
     if entry is None:  # the module failed before it took up the instances, on its options or credentials
         return outcome
@@ -542,7 +556,7 @@ def rollback_outcome(results, instance_id):
         return dict(outcome, ok=True, error=None)
     step = GUARD_READ_STEP if entry['step'] == 'fleet guard' and entry['error_code'] != FLEET_UNAVAILABLE else BATCH_STEPS[entry['step']]
     return dict(outcome, error={'step': step, 'message': entry['msg'], 'error_code': entry['error_code'],
-                                'request_id': entry['request_id'] if entry['step'] == 'rollback' else None})
+                                'request_id': entry['request_id'] if entry['step'] == 'rollback' else entry.get('error_request_id')})
 
 
 def batch_outcome(results, instance_id, latest_request_id):

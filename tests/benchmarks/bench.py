@@ -59,7 +59,7 @@ MODULE_PREFIX = 'tencentcloud.lighthouse.'
 CONTROLLER_ACTIONS = {'ansible.builtin.' + name for name in ('assert', 'debug', 'fail', 'set_fact', 'set_stats', 'include_tasks',
                                                              'validate_argument_spec')} | {MODULE_PREFIX + 'snapshot_rollback_run'}
 # The steps of the role's bookkeeping action that run one sh command on the host (no module, no Python there).
-HOST_COMMAND_STEPS = {'probe', 'record', 'answer', 'restore'}
+HOST_COMMAND_STEPS = {'look', 'record', 'answer', 'restore'}
 
 
 def title(text):

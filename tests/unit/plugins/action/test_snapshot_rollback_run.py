@@ -31,14 +31,16 @@ def run_step(args, task_vars, check_mode=False):
     return ActionModule(task, connection, None, None, None, None).run(task_vars=dict(task_vars, ansible_check_mode=check_mode))
 
 
-def host(number, **variables):
-    return dict({'lighthouse_instance_id': 'lhins-%08d' % number, 'lighthouse_inventory_position': number}, **variables)
+def host(number, name=None, **variables):
+    """A host's variables once the role has started it (prepare.yml): its inventory variables and the role's facts."""
+    return dict({'lighthouse_instance_id': 'lhins-%08d' % number, 'lighthouse_inventory_position': number, 'inventory_hostname': name,
+                 '_snapshot_rollback_instance_id': 'lhins-%08d' % number, '_snapshot_rollback_region': ''}, **variables)
 
 
 def play(hosts=3, batch=(0,), **extra):
     """The variables of the play's first batch host: every host web-1.. with its instance, the role's defaults."""
     names = ['web-%d' % number for number in range(1, hosts + 1)]
-    hostvars = dict((name, host(number)) for number, name in enumerate(names, 1))
+    hostvars = dict((name, host(number, name)) for number, name in enumerate(names, 1))
     task_vars = {'ansible_play_hosts_all': names, 'ansible_play_batch': [names[index] for index in batch], 'hostvars': hostvars,
                  'inventory_hostname': names[batch[0]], 'playbook_dir': '/playbooks', 'role_path': ROLE_PATH,
                  '_snapshot_rollback_playbook_variables': ['snapshot_rollback_hosts'], '_snapshot_rollback_run_id': RUN,
@@ -55,13 +57,13 @@ def check_args(task_vars, pattern_hosts=None, **values):
 def test_an_unknown_step_fails_naming_the_steps():
     result = run_step({'step': 'guess'}, play())
     assert result['failed'] is True
-    assert result['msg'] == "step is 'guess'; expected one of check, probe, decide, record, calls, outcome, answer, final, restore, journal, summary"
+    assert result['msg'] == "step is 'guess'; expected one of check, look, record, calls, outcome, answer, final, restore, journal, summary"
 
 
 def test_check_passes_and_shows_the_run_id_the_order_and_the_fleet():
     task_vars = play(hosts=3)
     result = run_step(check_args(task_vars, ['web-1', 'web-2', 'web-3', 'db-1']), dict(task_vars, hostvars=dict(
-        task_vars['hostvars'], **{'db-1': host(9)})))
+        task_vars['hostvars'], **{'db-1': host(9, 'db-1')})))
     assert 'failed' not in result
     assert result['msg'] == ['Run id: %s (generated; rerun with -e snapshot_rollback_run_id=%s to resume this run)' % (RUN, RUN),
                              'Host order: web-1 -> web-2 -> web-3', 'Left out by --limit: db-1', 'Now: web-1']
@@ -69,6 +71,18 @@ def test_check_passes_and_shows_the_run_id_the_order_and_the_fleet():
     assert given['msg'][0] == 'Run id: %s' % RUN
     assert [member['host'] for member in result['fleet']] == ['web-1', 'web-2', 'web-3', 'db-1']
     assert result['choices'] == dict((host, {'snapshot_name': 'baseline'}) for host in ('web-1', 'web-2', 'web-3'))
+
+
+def test_check_gives_the_batch_pre_flight_one_run_per_region_each_instance_with_its_choice():
+    task_vars = play(hosts=3, batch=(0, 1, 2))
+    for name, region in (('web-1', 'ap-guangzhou'), ('web-2', 'ap-beijing'), ('web-3', 'ap-guangzhou')):
+        task_vars['hostvars'][name]['_snapshot_rollback_region'] = region
+    task_vars['hostvars']['web-3'].update(snapshot_rollback_snapshot_id='lhsnap-00000003', snapshot_rollback_snapshot_name='')
+    result = run_step(check_args(task_vars, serial=3), task_vars)
+    assert [(call['region'], call['hosts'], call['instances']) for call in result['preflight_calls']] == [
+        ('ap-guangzhou', ['web-1', 'web-3'], [{'instance_id': 'lhins-00000001', 'snapshot_name': 'baseline'},
+                                              {'instance_id': 'lhins-00000003', 'snapshot_id': 'lhsnap-00000003'}]),
+        ('ap-beijing', ['web-2'], [{'instance_id': 'lhins-00000002', 'snapshot_name': 'baseline'}])]
 
 
 def test_check_resolves_a_relative_cut_off_from_the_run_start_and_refuses_it_without_one():
@@ -124,32 +138,63 @@ def preflight(state='RUNNING'):
 DECIDE_OPTIONS = {'stop_type': 'SOFT_FIRST', 'verify_timeout': 300, 'health_timeout': 120, 'marker_path': '/var/lib/x.json'}
 
 
-def test_decide_plans_the_host_and_shows_the_plan_changed_in_check_mode_only():
-    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False,
-                     _snapshot_rollback_probe={'reachable': True, 'stdout': ''})
-    result = run_step({'step': 'decide', 'options': DECIDE_OPTIONS}, task_vars)
-    assert (result['resume'], result['changed'], result['_ansible_verbose_always']) == ('full', False, True)
-    assert result['msg'] == result['plan'] and result['plan'][:2] == ['stop it (SOFT_FIRST)', 'roll it back to lhsnap-00000001 (baseline)']
-    unreachable = dict(task_vars, _snapshot_rollback_probe={'reachable': False, 'msg': 'no route'})
-    assert run_step({'step': 'decide', 'options': DECIDE_OPTIONS}, unreachable, check_mode=True)['changed'] is True
+def preflight_run(state='RUNNING', **entry):
+    """The batch's registered pre-flight run, with web-1's instance in it."""
+    return {'results': [{'item': {'instance_ids': ['lhins-00000001']}, 'elapsed': 0.4, 'instances': [dict(
+        {'instance_id': 'lhins-00000001', 'failed': False, 'step': None, 'msg': None, 'error_code': None, 'error_request_id': None,
+         'request_id': None}, **dict(preflight(state), **entry))]}]}
 
 
-def test_decide_refuses_a_host_another_run_works_on():
+def look_args(directory, **extra):
+    return record_args(directory, 'look', options=DECIDE_OPTIONS, **extra)
+
+
+def look_facts(state='RUNNING', **entry):
+    return play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_preflight=preflight_run(state, **entry),
+                snapshot_rollback_adopt_rollback=False)
+
+
+def test_look_plans_a_stopped_host_without_asking_it_and_shows_the_plan_changed_in_check_mode_only(tmp_path):
+    result = run_step(look_args(tmp_path), look_facts('STOPPED'))
+    assert (result['resume'], result['changed'], result['_ansible_verbose_always'], result['probe']) == ('full', False, True, {})
+    assert result['msg'] == result['plan'] and result['plan'][0] == 'roll it back to lhsnap-00000001 (baseline)'
+    assert result['preflight']['instance'] == preflight('STOPPED')['instance'] and result['preflight']['elapsed'] == 0.4
+    assert result['preflight']['snapshot'] == dict((key, preflight()['snapshot'].get(key)) for key in action.PREFLIGHT_KEYS['snapshot'])
+    assert run_step(look_args(tmp_path), look_facts('STOPPED'), check_mode=True)['changed'] is True
+
+
+def test_look_fails_a_host_whose_pre_flight_failed_naming_the_step_the_code_and_the_refused_call(tmp_path):
+    facts = look_facts(failed=True, step='pre-flight', msg='the cloud denies it', error_code='UnauthorizedOperation.NoPermission',
+                       error_request_id='req-denied')
+    result = run_step(look_args(tmp_path), facts)
+    assert (result['failed'], result['msg'], result['snapshot_rollback_step']) == (True, 'the cloud denies it',
+                                                                                   'Pre-flight - check the snapshot against this instance')
+    assert (result['error_code'], result['request_id']) == ('UnauthorizedOperation.NoPermission', 'req-denied')
+    run = run_step(look_args(tmp_path), dict(facts, _snapshot_rollback_preflight={'results': [], 'failed': True}))
+    assert run['snapshot_rollback_step'] == 'Pre-flight - check the snapshot against this instance'
+
+
+def test_look_reads_the_record_on_a_running_host_and_plans_it(tmp_path):
+    result = run_on_host(look_args(tmp_path / 'new' / 'dir'), look_facts(), FlakyLocal())
+    assert (result['resume'], result['probe']) == ('full', {'changed': False, 'reachable': True, 'stdout': ''})
+    assert result['plan'][:2] == ['stop it (SOFT_FIRST)', 'roll it back to lhsnap-00000001 (baseline)']
+
+
+def test_look_refuses_a_host_another_run_works_on(tmp_path):
     record = json.dumps({'run_id': 'other-run', 'instance_id': 'lhins-00000001', 'snapshot_id': 'lhsnap-00000001', 'step': 'stopping',
                          'time': '2099-01-01T00:00:00Z'})
-    task_vars = play(_snapshot_rollback_preflight=preflight(), snapshot_rollback_adopt_rollback=False,
-                     _snapshot_rollback_probe={'reachable': True, 'stdout': record})
-    result = run_step({'step': 'decide', 'options': DECIDE_OPTIONS}, task_vars)
+    (tmp_path / 'snapshot-rollback-lhins-00000001.json').write_text(record)
+    result = run_on_host(look_args(tmp_path), look_facts(), FlakyLocal())
     assert (result['failed'], result['resume'], result['snapshot_rollback_step']) == (True, 'refuse', 'Check that no other run is working on this host')
     assert result['msg'].startswith('web-1 (lhins-00000001) is not touched: run other-run is working on it')
+    assert result['probe']['stdout'] == record
 
 
 def test_calls_take_the_batch_hosts_that_go_on_to_the_rollback():
     task_vars = play(hosts=3, batch=(0, 1, 2), _snapshot_rollback_scope={'fleet': [{'host': 'web-9', 'instance_id': 'lhins-00000009',
                                                                                     'region': ''}]})
     for name, in_batch in (('web-1', True), ('web-2', False), ('web-3', True)):
-        task_vars['hostvars'][name].update(_snapshot_rollback_in_batch=in_batch, _snapshot_rollback_instance_id=task_vars['hostvars'][name][
-            'lighthouse_instance_id'], _snapshot_rollback_region='', _snapshot_rollback_decision={'resume': 'start'}, inventory_hostname=name)
+        task_vars['hostvars'][name].update(_snapshot_rollback_in_batch=in_batch, _snapshot_rollback_decision={'resume': 'start'})
     result = run_step({'step': 'calls'}, task_vars)
     assert [call['hosts'] for call in result['calls']] == [['web-1', 'web-3']]
     assert result['calls'][0]['fleet'] == [{'instance_id': 'lhins-00000009', 'region': None, 'name': 'web-9'}]
@@ -162,7 +207,7 @@ def apply_result(entry):
 
 
 def test_outcome_passes_on_the_entry_and_the_operation_the_instance_must_still_show():
-    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_preflight=preflight())
+    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_decision={'preflight': preflight()})
     result = run_step({'step': 'outcome', 'results': [apply_result({})]}, task_vars)
     assert (result['ok'], result['touched'], result['instance_request_id'], result['elapsed']) == (True, True, 'req-start-2', 9.5)
     assert 'failed' not in result and result['verify_started'] > 0
@@ -171,7 +216,7 @@ def test_outcome_passes_on_the_entry_and_the_operation_the_instance_must_still_s
 
 
 def test_outcome_of_a_failed_rollback_fails_naming_the_roles_step_code_and_request():
-    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_preflight=preflight())
+    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_decision={'preflight': preflight()})
     entry = {'failed': True, 'step': 'rollback', 'msg': 'the rollback failed', 'error_code': 'OperationFailed', 'rolled_back': False}
     result = run_step({'step': 'outcome', 'results': [apply_result(entry)]}, task_vars)
     assert (result['failed'], result['msg'], result['touched']) == (True, 'the rollback failed', True)
@@ -285,8 +330,9 @@ def run_on_host(args, task_vars, connection):
     return action_module.run(task_vars=dict(task_vars, ansible_check_mode=False))
 
 
-def host_facts(**extra):
-    return play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_preflight=preflight(), **extra)
+def host_facts(probe=None, **extra):
+    return play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_decision={'preflight': preflight(), 'probe': probe or {}},
+                **extra)
 
 
 def record_args(directory, step='record', **extra):
@@ -294,26 +340,19 @@ def record_args(directory, step='record', **extra):
                  'connection_check': True, 'connection_timeout': 10}, **extra)
 
 
-def test_probe_reads_the_record_on_the_host(tmp_path):
-    (tmp_path / 'snapshot-rollback-lhins-00000001.json').write_text('{"step": "done"}\n')
-    result = run_on_host(record_args(tmp_path, 'probe'), host_facts(), FlakyLocal())
-    assert (result['reachable'], result['stdout'], result['changed']) == (True, '{"step": "done"}\n', False)
-    assert run_on_host(record_args(tmp_path / 'new' / 'dir', 'probe'), host_facts(), FlakyLocal())['stdout'] == ''
-
-
-def test_probe_fails_a_host_that_cannot_keep_the_record_naming_the_directory(tmp_path):
-    result = run_on_host(record_args(tmp_path, 'probe', marker_dir='/dev/null', marker_path='/dev/null/x.json'), host_facts(), FlakyLocal())
+def test_look_fails_a_host_that_cannot_keep_the_record_naming_the_directory(tmp_path):
+    result = run_on_host(look_args(tmp_path, marker_dir='/dev/null', marker_path='/dev/null/x.json'), look_facts(), FlakyLocal())
     assert (result['failed'], result['snapshot_rollback_step']) == (True, 'Check that the host answers and can keep the record')
     assert result['msg'].startswith('web-1 is RUNNING but cannot keep the rollback record: /dev/null is not a directory the connection user')
     assert result['msg'].endswith('(snapshot_rollback_marker_dir is /dev/null)')
 
 
-def test_probe_fails_a_host_that_does_not_answer_unless_the_connection_check_is_off(tmp_path):
-    result = run_on_host(record_args(tmp_path, 'probe'), host_facts(), FlakyLocal(down=1))
+def test_look_fails_a_host_that_does_not_answer_unless_the_connection_check_is_off(tmp_path):
+    result = run_on_host(look_args(tmp_path), look_facts(), FlakyLocal(down=1))
     assert (result['failed'], result['reachable']) == (True, False)
     assert result['msg'].startswith('web-1 is RUNNING but does not answer over its connection within 10 s: ssh: connect to host web-1')
-    result = run_on_host(record_args(tmp_path, 'probe', connection_check=False), host_facts(), FlakyLocal(down=1))
-    assert 'failed' not in result and result['reachable'] is False
+    result = run_on_host(look_args(tmp_path, connection_check=False), look_facts(), FlakyLocal(down=1))
+    assert 'failed' not in result and result['probe']['reachable'] is False and result['resume'] == 'full'
 
 
 def test_record_writes_the_run_the_step_and_the_requests_readable_by_all(tmp_path):
@@ -359,9 +398,9 @@ def test_restore_puts_the_record_back_as_the_probe_found_it(tmp_path):
     path = tmp_path / 'snapshot-rollback-lhins-00000001.json'
     path.write_text('{"step": "stopping", "run_id": "this-run"}')
     found = '{"step": "done", "run_id": "earlier-run"}\n'
-    result = run_on_host(record_args(tmp_path, 'restore'), host_facts(_snapshot_rollback_probe={'reachable': True, 'stdout': found}), FlakyLocal())
+    result = run_on_host(record_args(tmp_path, 'restore'), host_facts({'reachable': True, 'stdout': found}), FlakyLocal())
     assert result['changed'] is True and path.read_text() == found
-    run_on_host(record_args(tmp_path, 'restore'), host_facts(_snapshot_rollback_probe={'reachable': True, 'stdout': ''}), FlakyLocal())
+    run_on_host(record_args(tmp_path, 'restore'), host_facts({'reachable': True, 'stdout': ''}), FlakyLocal())
     assert not path.exists()
-    result = run_on_host(record_args(tmp_path, 'restore'), host_facts(_snapshot_rollback_probe={'stdout': ''}), FlakyLocal(down=1))
+    result = run_on_host(record_args(tmp_path, 'restore'), host_facts({'stdout': ''}), FlakyLocal(down=1))
     assert result['changed'] is False and 'failed' not in result

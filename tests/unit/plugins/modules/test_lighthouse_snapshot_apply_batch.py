@@ -161,20 +161,36 @@ def test_the_pre_flight_reads_the_batch_together_each_entry_with_its_snapshot_an
     assert "is named 'baseline'; its snapshots, newest first: 'other' (lhsnap-00000005)" in failed['msg']
     assert [item['failed'] for item in result['instances']].count(True) == 1
     assert result['failed'] is True and cloud.mutations() == []
-    # One read of the instances and one of each kind of denied actions for the whole batch (the failed instance is read
-    # again for its outcome).
+    # One read of the instances and one of each kind of denied actions for the whole batch.
     reads = [params.get('InstanceIds') for action, params in cloud.calls() if action == 'DescribeInstances']
-    assert reads == [[entry['instance_id'] for entry in entries], ['lhins-00000004']]
+    assert reads == [[entry['instance_id'] for entry in entries]]
+    assert failed['instance']['instance_id'] == 'lhins-00000004'
     actions = cloud.actions()
     assert [actions.count(action) for action in ('DescribeInstancesDeniedActions', 'DescribeSnapshotsDeniedActions')] == [1, 1]
+
+
+def test_the_rollbacks_of_a_batch_are_awaited_together(run_module, cloud):
+    ids = ['lhins-%08d' % number for number in range(1, 7)]
+    cloud.seed(*[instance(number, snapshots=[snapshot(number)]) for number in range(1, 7)])
+    result = run_batch(run_module, instances=[{'instance_id': instance_id} for instance_id in ids])
+    assert 'failed' not in result, result['msg']
+    calls = cloud.calls()
+    last_rollback = max(index for index, (action, _params) in enumerate(calls) if action == 'ApplyInstanceSnapshot')
+    start = next(index for index, (action, _params) in enumerate(calls) if action == 'StartInstances')
+    waiting = calls[last_rollback + 1:start]
+    # Each poll reads the six instances in one call, and their snapshots in one more once the instances show an outcome.
+    assert set(len(params.get('InstanceIds') or params.get('SnapshotIds')) for _action, params in waiting) == {6}
+    assert [action for action, _params in waiting][-2:] == ['DescribeInstances', 'DescribeSnapshots']
+    assert all(item['rolled_back'] for item in result['instances'])
 
 
 def test_a_failed_read_fails_the_pre_flight_of_the_batch_with_its_request_id(run_module, fleet):
     fleet.faults.add({'action': 'DescribeInstances', 'code': 'UnauthorizedOperation.NoPermission', 'count': 5})
     result = run_batch(run_module, _ansible_check_mode=True)
     denied = [entry for entry in fleet.journal() if entry['error_code']]
-    assert [(item['step'], item['error_code'], item['error_request_id']) for item in result['instances']] == [
-        ('pre-flight', 'UnauthorizedOperation.NoPermission', denied[0]['request_id'])] * 2
+    assert [(item['step'], item['error_code'], item['error_request_id'], item['instance']) for item in result['instances']] == [
+        ('pre-flight', 'UnauthorizedOperation.NoPermission', denied[0]['request_id'], {})] * 2
+    assert len(denied) == 1
 
 
 @pytest.mark.parametrize('check_mode', [False, True])

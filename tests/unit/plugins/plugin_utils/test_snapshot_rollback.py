@@ -1024,9 +1024,9 @@ def test_summary_table_is_aligned(hosts):
 
 def batch_host(name, instance_id, region, resume='full', state='RUNNING'):
     return {'inventory_hostname': name, '_snapshot_rollback_instance_id': instance_id, '_snapshot_rollback_region': region,
-            '_snapshot_rollback_decision': {'resume': resume},
-            '_snapshot_rollback_preflight': {'instance': {'instance_state': state, 'latest_operation_request_id': 'req-of-' + instance_id},
-                                             'snapshot': {'snapshot_id': 'lhsnap-of-' + instance_id}}}
+            '_snapshot_rollback_decision': {'resume': resume, 'preflight': {
+                'instance': {'instance_state': state, 'latest_operation_request_id': 'req-of-' + instance_id},
+                'snapshot': {'snapshot_id': 'lhsnap-of-' + instance_id}}}}
 
 
 def test_batch_calls_make_one_call_per_region_in_batch_order_with_the_fleet_less_the_batch():
@@ -1063,6 +1063,8 @@ def test_rollback_outcome_finds_the_instance_in_the_run_that_named_it():
 
 @pytest.mark.parametrize('entry, step, touched', [
     ({'step': 'pre-flight', 'error_code': 'OperationChanged'}, 'Pre-flight - check the snapshot against this instance', False),
+    ({'step': 'pre-flight', 'error_code': 'UnauthorizedOperation.NoPermission', 'error_request_id': 'req-8'},
+     'Pre-flight - check the snapshot against this instance', False),
     ({'step': 'fleet guard', 'error_code': 'FleetUnavailable'}, 'Check that no other instance of the fleet is down', False),
     ({'step': 'fleet guard', 'error_code': 'UnauthorizedOperation.NoPermission'}, 'Read the state of every instance of the fleet', False),
     ({'step': 'backup', 'error_code': 'LimitExceeded.SnapshotQuotaLimitExceeded'}, 'Take the backup snapshot before the instance is stopped', False),
@@ -1074,11 +1076,12 @@ def test_rollback_outcome_finds_the_instance_in_the_run_that_named_it():
 def test_rollback_outcome_of_a_failed_instance_names_the_role_step(entry, step, touched):
     outcome = sr.rollback_outcome([apply_result(['lhins-1'], [dict(entry, failed=True, msg='it went wrong')], failed=True)], 'lhins-1')
     assert (outcome['ok'], outcome['touched']) == (False, touched)
-    assert outcome['error'] == {'step': step, 'message': 'it went wrong', 'error_code': entry['error_code'], 'request_id': entry.get('request_id')}
+    assert outcome['error'] == {'step': step, 'message': 'it went wrong', 'error_code': entry['error_code'],
+                                'request_id': entry.get('request_id') or entry.get('error_request_id')}
 
 
 @pytest.mark.parametrize('results, message', [
-    ([], 'no rollback was run for instance lhins-1'),
+    ([], 'no run was made for instance lhins-1'),
     ([apply_result(['lhins-1'], msg='Failed to roll back 1 instance(s): a region is required', error_code='ClientError', failed=True)],
      'Failed to roll back 1 instance(s): a region is required'),
 ])
@@ -1086,6 +1089,18 @@ def test_rollback_outcome_of_a_run_that_never_took_up_the_instance(results, mess
     outcome = sr.rollback_outcome(results, 'lhins-1')
     assert (outcome['ok'], outcome['entry'], outcome['touched']) == (False, None, False)
     assert outcome['error']['step'] == sr.BATCH_RUN_STEP and outcome['error']['message'] == message
+    assert sr.rollback_outcome(results, 'lhins-1', 'Pre-flight')['error']['step'] == 'Pre-flight'
+
+
+def test_preflight_calls_make_one_call_per_region_each_instance_with_its_choice():
+    hosts = [batch_host('web-1', 'lhins-1', 'ap-guangzhou'), batch_host('web-2', 'lhins-2', ''), batch_host('web-3', 'lhins-3', 'ap-guangzhou')]
+    choices = {'web-1': {'snapshot_name': 'baseline'}, 'web-2': {'snapshot_id': 'lhsnap-2'},
+               'web-3': {'created_before': '2026-12-06T06:00:00Z', 'name_pattern': 'nightly-*'}}
+    assert sr.preflight_calls(hosts, choices) == [
+        {'region': 'ap-guangzhou', 'instance_ids': ['lhins-1', 'lhins-3'], 'hosts': ['web-1', 'web-3'], 'instances': [
+            {'instance_id': 'lhins-1', 'snapshot_name': 'baseline'},
+            {'instance_id': 'lhins-3', 'created_before': '2026-12-06T06:00:00Z', 'name_pattern': 'nightly-*'}]},
+        {'region': '', 'instance_ids': ['lhins-2'], 'hosts': ['web-2'], 'instances': [{'instance_id': 'lhins-2', 'snapshot_id': 'lhsnap-2'}]}]
 
 
 def read_result(instance_ids, latest):

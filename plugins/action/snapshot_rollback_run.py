@@ -35,7 +35,10 @@ CHECK_STEPS = {
 REFUSED_STEP = 'Check that no other run is working on this host'
 PROBE_STEP = 'Check that the host answers and can keep the record'
 UNDO_STEP = 'Check that the snapshot is the backup the undone run took of this instance'
+ANSWER_STEP = 'Wait until the host answers, and record on it that this run rolled it back'
 FINAL_STEP = "Check that the last rollback of the host's instance is this run's"
+DONE_RECORD_STEP = 'Write the record - done'
+
 
 # Run by sh on the host, read from its standard input; what they work on is in their arguments, so none of them reads
 # standard input itself.
@@ -78,7 +81,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         steps = {'check': self._check, 'look': self._look, 'record': self._record, 'calls': self._calls,
-                 'outcome': self._outcome, 'answer': self._answer, 'final': self._final, 'restore': self._restore,
+                 'outcome': self._outcome, 'final': self._final, 'restore': self._restore,
                  'journal': self._journal, 'summary': self._summary}
         step = self._task.args.get('step')
         if step not in steps:
@@ -199,12 +202,11 @@ class ActionModule(ActionBase):
             ) % (host, stderr or 'rc %d' % rc, args['marker_dir'])}
         return {'changed': False, 'reachable': True, 'stdout': stdout}
 
-    def _write_record(self, args, task_vars):
-        """Write the host's record at step ``record_step``; returns the text written. Raises AnsibleConnectionFailure."""
-        outcome = task_vars.get('_snapshot_rollback_outcome') or {}
+    def _write_record(self, args, task_vars, step, instance_request_id=None):
+        """Write the host's record at ``step``; returns the text written. Raises AnsibleConnectionFailure, and RecordNotWritten."""
         text = rules.record_text({'run_id': task_vars['_snapshot_rollback_run_id'], 'instance_id': task_vars['_snapshot_rollback_instance_id'],
                                   'snapshot_id': task_vars['_snapshot_rollback_decision']['preflight']['snapshot']['snapshot_id']},
-                                 args['record_step'], args.get('rollback_request_id'), outcome.get('instance_request_id'), iso_time(time.time()))
+                                 step, args.get('rollback_request_id'), instance_request_id, iso_time(time.time()))
         rc, _stdout, stderr = self._on_host(WRITE_SCRIPT, args['marker_dir'], args['marker_path'], text)
         if rc != 0:
             raise RecordNotWritten('the record %s could not be written: %s' % (args['marker_path'], stderr or 'rc %d' % rc))
@@ -213,19 +215,19 @@ class ActionModule(ActionBase):
     def _record(self, args, task_vars):
         """Write the host's record at step ``record_step``."""
         try:
-            return {'changed': True, 'record': self._write_record(args, task_vars)}
+            return {'changed': True, 'record': self._write_record(args, task_vars, args['record_step'])}
         except RecordNotWritten as error:
             return {'failed': True, 'msg': str(error)}
 
-    def _answer(self, args, task_vars):
-        """Wait until the host answers over its connection, up to ``timeout`` seconds, then write its record at ``record_step``:
-        written, the record proves the host answered. ``elapsed``: the seconds it took."""
+    def _answer(self, args, task_vars, step, instance_request_id):
+        """Wait until the host answers over its connection, up to ``timeout`` seconds, then write its record at ``step``: written,
+        the record proves the host answered. ``elapsed``: the seconds it took."""
         began = time.monotonic()
         while True:
             # Reconnect: a connection kept open from before the stop leads nowhere now.
             self._connection.reset()
             try:
-                text = self._write_record(args, task_vars)
+                text = self._write_record(args, task_vars, step, instance_request_id)
             except RecordNotWritten as error:
                 return {'failed': True, 'msg': str(error), 'elapsed': round(time.monotonic() - began, 3)}
             except AnsibleConnectionFailure as error:
@@ -276,29 +278,44 @@ class ActionModule(ActionBase):
         hosts = [hostvars[host] for host in task_vars['ansible_play_batch'] if hostvars[host].get('_snapshot_rollback_in_batch')]
         return {'changed': False, 'calls': rules.batch_calls(hosts, task_vars['_snapshot_rollback_scope']['fleet'])}
 
-    @staticmethod
-    def _outcome(args, task_vars):
-        """This host's outcome of the batch's run; fails naming the role's step when a step failed for its instance."""
-        outcome = rules.rollback_outcome(args['results'], task_vars['_snapshot_rollback_instance_id'])
+    def _outcome(self, args, task_vars):
+        """This host's outcome of the batch's run (the registered ``_snapshot_rollback_batch``); fails naming the role's step when a
+        step failed for its instance. Then, but in check mode, waits until the host answers after its start and writes its record
+        at ``record_step`` (see _answer()); the verification is timed from the outcome (``verify_started``)."""
+        outcome = rules.rollback_outcome(task_vars['_snapshot_rollback_batch']['results'], task_vars['_snapshot_rollback_instance_id'])
         preflight_request = task_vars['_snapshot_rollback_decision']['preflight']['instance'].get('latest_operation_request_id')
         # The operation the instance must still show when the run records it done: this run's start, or, when it was
-        # RUNNING already, what the pre-flight saw. The verification is timed from now.
-        result = dict(outcome, changed=False, verify_started=time.time(),
-                      instance_request_id=(outcome['entry'] or {}).get('start_request_id') or preflight_request)
+        # RUNNING already, what the pre-flight saw.
+        result = dict(outcome, changed=False, instance_request_id=(outcome['entry'] or {}).get('start_request_id') or preflight_request)
         if not outcome['ok']:
             error = outcome['error']
             result.update(failed=True, msg=error['message'], snapshot_rollback_step=error['step'], error_code=error['error_code'],
                           request_id=error['request_id'])
-        return result
+            return result
+        if task_vars.get('ansible_check_mode'):
+            return result
+        result['verify_started'] = time.time()
+        answered = self._answer(dict(args, rollback_request_id=rollback_request(result, task_vars)), task_vars, args['record_step'],
+                                result['instance_request_id'])
+        if answered.get('failed'):
+            answered['snapshot_rollback_step'] = ANSWER_STEP
+        return dict(result, **answered)
 
-    @staticmethod
-    def _final(args, task_vars):
-        """Whether the batch's last read shows this host's instance as the run left it; another client's work on it fails it."""
-        outcome = rules.batch_outcome(args['results'], task_vars['_snapshot_rollback_instance_id'],
+    def _final(self, args, task_vars):
+        """Whether the batch's last read (the registered ``_snapshot_rollback_final_read``) shows this host's instance as the run left
+        it; another client's work on it fails it. Then, with ``record_step``, writes the host's record at that step."""
+        outcome = rules.batch_outcome(task_vars['_snapshot_rollback_final_read']['results'], task_vars['_snapshot_rollback_instance_id'],
                                       task_vars['_snapshot_rollback_outcome']['instance_request_id'])
         result = dict(outcome, changed=False)
         if not outcome['ok']:
             result.update(failed=True, msg=outcome['message'], snapshot_rollback_step=FINAL_STEP)
+        elif args.get('record_step'):
+            try:
+                result.update(changed=True, record=self._write_record(
+                    dict(args, rollback_request_id=rollback_request(task_vars['_snapshot_rollback_outcome'], task_vars)), task_vars,
+                    args['record_step'], task_vars['_snapshot_rollback_outcome']['instance_request_id']))
+            except RecordNotWritten as error:
+                result.update(failed=True, msg=str(error), snapshot_rollback_step=DONE_RECORD_STEP)
         return result
 
     @staticmethod
@@ -334,6 +351,12 @@ class ActionModule(ActionBase):
         # Nested: the summary's own "failed" (the hosts that failed) must not read as this task's failure.
         return {'changed': False, 'summary': summary, 'msg': summary['table'], 'fail_message': fail or None, '_ansible_verbose_always': True,
                 'ansible_stats': {'data': {'snapshot_rollback_summary': summary}, 'per_host': False, 'aggregate': False}}
+
+
+def rollback_request(outcome, task_vars):
+    """The rollback a record after the start vouches for: this run's (in the host's ``outcome`` of the batch's run), or the one
+    the decision took as this run's."""
+    return (outcome.get('entry') or {}).get('request_id') or task_vars['_snapshot_rollback_decision'].get('rollback_request_id')
 
 
 def checked_hosts(play_hosts, batch):

@@ -13,7 +13,7 @@ description:
   - Runs on the controller, and reads what it needs of the play and its hosts itself. The
     C(tencentcloud.lighthouse.snapshot_rollback) role calls it for each step of its bookkeeping, so that its tasks read as
     the sequence of a rollback.
-  - The steps V(look), V(record), V(answer) and V(restore) keep the role's record on the host; each runs one C(sh)
+  - The steps V(look), V(record), V(outcome), V(final) and V(restore) keep the role's record on the host; each runs one C(sh)
     command there over the host's connection (with its C(become) settings), no module and no Python.
   - B(Internal to the role), documented for completeness; its options and results change with the role.
 author:
@@ -32,21 +32,22 @@ options:
         continues from its record and the pre-flight, and plans it; it fails when another run is working on the host. It
         reads only, in check mode too, where it reports a change when the run would change the host.
       - V(record) writes the host's record at step O(record_step), whole or not at all.
-      - V(answer) waits up to O(timeout) seconds until the host answers over its connection after its start, then writes
-        its record at step O(record_step).
       - V(restore) puts the host's record back as V(look) found it; it never fails.
       - V(calls), run once per batch, groups the batch's hosts that go on to the rollback by region.
-      - V(outcome) reads the host's outcome in O(results), the batch's M(tencentcloud.lighthouse.lighthouse_snapshot_apply)
-        runs, and fails naming the step that failed for its instance.
-      - V(final) checks in O(results), the batch's last M(tencentcloud.lighthouse.lighthouse_instance_info) reads, that the
-        host's instance is still as the run left it.
+      - V(outcome) reads the host's outcome of the batch's M(tencentcloud.lighthouse.lighthouse_snapshot_apply) runs (the
+        registered C(_snapshot_rollback_batch)), and fails naming the step that failed for its instance. Then, but in check
+        mode, it waits up to O(timeout) seconds until the host answers over its connection after its start, and writes its
+        record at step O(record_step).
+      - V(final) checks in the batch's last M(tencentcloud.lighthouse.lighthouse_instance_info) reads (the registered
+        C(_snapshot_rollback_final_read)) that the host's instance is still as the run left it; then, with O(record_step),
+        it writes the host's record at that step.
       - V(journal) makes the host's journal entry from O(facts), publishes it with the run's stats as
         C(snapshot_rollback_journal), and appends it to the role's journal file, in check mode too.
       - V(summary) sums up every host of the fleet's pattern, with O(results) the records of the hosts C(--limit) left out,
         and publishes it as C(snapshot_rollback_summary).
     type: str
     required: true
-    choices: [check, look, record, calls, outcome, answer, final, restore, journal, summary]
+    choices: [check, look, record, calls, outcome, final, restore, journal, summary]
   values:
     description: With V(check), the role's variables as the running host sees them, keyed without their prefix.
     type: dict
@@ -64,17 +65,17 @@ options:
     description: With V(look), what the plan needs of the role's variables.
     type: dict
   results:
-    description: With V(outcome), V(final) and V(summary), the results of the loop they read.
+    description: With V(summary), the results of the loop it reads.
     type: list
     elements: dict
   facts:
     description: With V(journal), what the host's entry is made of.
     type: dict
   marker_dir:
-    description: With V(look), V(record) and V(answer), the directory of the records on the host.
+    description: With V(look), V(record), V(outcome) and V(final), the directory of the records on the host.
     type: str
   marker_path:
-    description: With V(look), V(record), V(answer) and V(restore), the host's record file.
+    description: With V(look), V(record), V(outcome), V(final) and V(restore), the host's record file.
     type: str
   connection_check:
     description: With V(look), whether a host that does not answer fails.
@@ -83,14 +84,16 @@ options:
     description: With V(look), the connection's timeout in seconds, for the message.
     type: int
   record_step:
-    description: With V(record) and V(answer), the step the record says the run reached.
+    description: With V(record), V(outcome) and V(final), the step the record says the run reached.
     type: str
     choices: [stopping, rolled_back, done]
   rollback_request_id:
-    description: With V(record) and V(answer), the RequestId of the rollback the record vouches for.
+    description:
+      - With V(record), the RequestId of the rollback the record vouches for. V(outcome) and V(final) take the batch's rollback
+        of the instance, or the one the decision took as this run's.
     type: str
   timeout:
-    description: With V(answer), how many seconds the host has to answer.
+    description: With V(outcome), how many seconds the host has to answer.
     type: int
 extends_documentation_fragment:
   - tencentcloud.lighthouse.attributes
@@ -98,8 +101,9 @@ attributes:
   check_mode:
     support: full
     details:
-      - V(record), V(answer) and V(restore) write the host's record; the role does not run them in check mode. The
-        other steps change nothing but the journal file, which V(journal) writes in check mode too.
+      - V(record) and V(restore) write the host's record, as do V(outcome) and V(final) but in check mode; the role does not run
+        V(record) and V(restore) in check mode. The other steps change nothing but the journal file, which V(journal) writes in
+        check mode too.
   diff_mode:
     support: none
 seealso:
@@ -156,12 +160,16 @@ probe:
   returned: with step=look and the pre-flight passed
   type: dict
 record:
-  description: With V(record) and V(answer), the text of the record written.
-  returned: with step=record or step=answer
+  description: With V(record), V(outcome) and V(final), the text of the record written.
+  returned: when a record was written
   type: str
 elapsed:
-  description: With V(answer), the seconds the host took to answer.
-  returned: with step=answer
+  description: With V(outcome), the seconds the host took to answer.
+  returned: with step=outcome, but in check mode
+  type: float
+verify_started:
+  description: With V(outcome), when the host's verification began (Unix time): the batch's run had ended.
+  returned: with step=outcome, but in check mode
   type: float
 plan:
   description: With V(look), what the role will do with the host, step by step.

@@ -57,7 +57,7 @@ def check_args(task_vars, pattern_hosts=None, **values):
 def test_an_unknown_step_fails_naming_the_steps():
     result = run_step({'step': 'guess'}, play())
     assert result['failed'] is True
-    assert result['msg'] == "step is 'guess'; expected one of check, look, record, calls, outcome, answer, final, restore, journal, summary"
+    assert result['msg'] == "step is 'guess'; expected one of check, look, record, calls, outcome, final, restore, journal, summary"
 
 
 def test_check_passes_and_shows_the_run_id_the_order_and_the_fleet():
@@ -206,33 +206,43 @@ def apply_result(entry):
          'start_request_id': 'req-start-2'}, **entry)]}
 
 
-def test_outcome_passes_on_the_entry_and_the_operation_the_instance_must_still_show():
-    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_decision={'preflight': preflight()})
-    result = run_step({'step': 'outcome', 'results': [apply_result({})]}, task_vars)
+def outcome_facts(entry, **extra):
+    return play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_decision={'preflight': preflight(), 'resume': 'full'},
+                _snapshot_rollback_batch={'results': [apply_result(entry)]}, **extra)
+
+
+def test_outcome_in_check_mode_passes_on_the_entry_and_the_operation_the_instance_must_still_show(tmp_path):
+    result = run_step(outcome_args(tmp_path), outcome_facts({}), check_mode=True)
     assert (result['ok'], result['touched'], result['instance_request_id'], result['elapsed']) == (True, True, 'req-start-2', 9.5)
-    assert 'failed' not in result and result['verify_started'] > 0
-    already_running = run_step({'step': 'outcome', 'results': [apply_result({'start_request_id': None})]}, task_vars)
+    assert 'failed' not in result and 'verify_started' not in result
+    already_running = run_step(outcome_args(tmp_path), outcome_facts({'start_request_id': None}), check_mode=True)
     assert already_running['instance_request_id'] == 'req-start'
 
 
-def test_outcome_of_a_failed_rollback_fails_naming_the_roles_step_code_and_request():
-    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_decision={'preflight': preflight()})
+def test_outcome_of_a_failed_rollback_fails_naming_the_roles_step_code_and_request(tmp_path):
     entry = {'failed': True, 'step': 'rollback', 'msg': 'the rollback failed', 'error_code': 'OperationFailed', 'rolled_back': False}
-    result = run_step({'step': 'outcome', 'results': [apply_result(entry)]}, task_vars)
+    result = run_step(outcome_args(tmp_path), outcome_facts(entry))
     assert (result['failed'], result['msg'], result['touched']) == (True, 'the rollback failed', True)
     assert result['snapshot_rollback_step'] == 'Roll the system disk back and wait until it is done'
     assert (result['error_code'], result['request_id']) == ('OperationFailed', 'req-apply')
+    assert not (tmp_path / 'snapshot-rollback-lhins-00000001.json').exists()
 
 
-def test_final_fails_a_host_whose_instance_another_client_worked_on():
-    task_vars = play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_outcome={'instance_request_id': 'req-start-2'})
+def test_final_fails_a_host_whose_instance_another_client_worked_on(tmp_path):
     read = {'item': {'instance_ids': ['lhins-00000001']}, 'instances': [{'instance_id': 'lhins-00000001', 'latest_operation': 'RebootInstances',
                                                                          'latest_operation_request_id': 'req-reboot'}]}
-    result = run_step({'step': 'final', 'results': [read]}, task_vars)
+    task_vars = host_facts(_snapshot_rollback_outcome={'instance_request_id': 'req-start-2', 'entry': {'request_id': 'req-apply'}},
+                           _snapshot_rollback_final_read={'results': [read]})
+    result = run_on_host(record_args(tmp_path, 'final', record_step='done'), task_vars, FlakyLocal())
     assert (result['failed'], result['foreign']) == (True, True)
     assert result['snapshot_rollback_step'] == "Check that the last rollback of the host's instance is this run's"
+    assert not (tmp_path / 'snapshot-rollback-lhins-00000001.json').exists()
     read['instances'][0]['latest_operation_request_id'] = 'req-start-2'
-    assert run_step({'step': 'final', 'results': [read]}, task_vars)['ok'] is True
+    assert run_step({'step': 'final'}, task_vars)['ok'] is True
+    result = run_on_host(record_args(tmp_path, 'final', record_step='done'), task_vars, FlakyLocal())
+    record = json.loads((tmp_path / 'snapshot-rollback-lhins-00000001.json').read_text())
+    assert result['changed'] is True and (record['step'], record['rollback_request_id'], record['instance_request_id']) == (
+        'done', 'req-apply', 'req-start-2')
 
 
 def journal_facts(**changes):
@@ -373,23 +383,26 @@ def test_record_fails_when_the_host_cannot_write_it(tmp_path):
     assert result['failed'] is True and result['msg'].startswith('the record /dev/null/x.json could not be written: ')
 
 
-def test_answer_waits_for_the_host_then_writes_the_record_with_the_start(tmp_path, monkeypatch):
+def outcome_args(directory, timeout=30):
+    return record_args(directory, 'outcome', record_step='done', timeout=timeout)
+
+
+def test_outcome_waits_for_the_host_then_writes_the_record_with_the_start(tmp_path, monkeypatch):
     monkeypatch.setattr(action, 'ANSWER_INTERVAL', 0)
     connection = FlakyLocal(down=2)
-    facts = host_facts(_snapshot_rollback_outcome={'instance_request_id': 'req-start-2'})
-    result = run_on_host(record_args(tmp_path, 'answer', record_step='done', rollback_request_id='req-apply', timeout=30), facts, connection)
+    result = run_on_host(outcome_args(tmp_path), outcome_facts({}), connection)
     record = json.loads((tmp_path / 'snapshot-rollback-lhins-00000001.json').read_text())
     assert (result['changed'], connection.resets, connection.down) == (True, 3, 0)
     assert (record['step'], record['rollback_request_id'], record['instance_request_id']) == ('done', 'req-apply', 'req-start-2')
-    assert result['elapsed'] >= 0
+    assert result['elapsed'] >= 0 and result['verify_started'] > 0 and result['ok'] is True
 
 
-def test_answer_fails_naming_the_timeout_when_the_host_never_answers(tmp_path, monkeypatch):
+def test_outcome_fails_naming_the_timeout_when_the_host_never_answers(tmp_path, monkeypatch):
     clock = iter(range(0, 1000, 4))
     monkeypatch.setattr(action.time, 'monotonic', lambda: next(clock))
     monkeypatch.setattr(action.time, 'sleep', lambda seconds: None)
-    result = run_on_host(record_args(tmp_path, 'answer', record_step='done', timeout=10), host_facts(), FlakyLocal(down=100))
-    assert result['failed'] is True
+    result = run_on_host(outcome_args(tmp_path, timeout=10), outcome_facts({}), FlakyLocal(down=100))
+    assert (result['failed'], result['snapshot_rollback_step']) == (True, 'Wait until the host answers, and record on it that this run rolled it back')
     assert result['msg'].startswith('web-1 did not answer over its connection within 10 s of its start: ssh: connect to host web-1')
     assert not (tmp_path / 'snapshot-rollback-lhins-00000001.json').exists()
 

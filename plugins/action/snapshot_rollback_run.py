@@ -320,13 +320,18 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def _journal(args, task_vars):
-        """The host's journal entry: returned (the role registers it), published for AWX, and appended to the journal file.
+        """The host's journal entry, from ``facts`` and the host's registered results and facts: returned (the role registers it),
+        published for AWX, and appended to the journal file.
 
         A record of the run, not a change: written in check mode too.
         """
-        now, started = time.time(), float(args['facts']['started'])
-        entry = rules.journal_entry(dict(args['facts'], check_mode=bool(task_vars.get('ansible_check_mode')), now=now, now_iso=iso_time(now),
-                                         started_iso=iso_time(started)))
+        now, started = time.time(), float(task_vars['_snapshot_rollback_started'])
+        decision, outcome = task_vars['_snapshot_rollback_decision'], task_vars['_snapshot_rollback_outcome']
+        entry = rules.journal_entry(dict(
+            args['facts'], preflight=decision.get('preflight'), decision=decision, plan=decision.get('plan') or [], batch=outcome,
+            verify_started=outcome.get('verify_started'), started=started, restarted=task_vars['_snapshot_rollback_restarted'],
+            failed=task_vars['_snapshot_rollback_failed'], deleted_backup_ids=(task_vars.get('_snapshot_rollback_retention') or {}).get('snapshots') or [],
+            check_mode=bool(task_vars.get('ansible_check_mode')), now=now, now_iso=iso_time(now), started_iso=iso_time(started)))
         if task_vars.get('snapshot_rollback_journal_path'):
             append_to_journal(task_vars['snapshot_rollback_journal_path'], entry)
         return dict(entry, changed=False, ansible_stats={

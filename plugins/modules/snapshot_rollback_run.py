@@ -41,7 +41,7 @@ options:
       - V(final) checks in the batch's last M(tencentcloud.lighthouse.lighthouse_instance_info) reads (the registered
         C(_snapshot_rollback_final_read)) that the host's instance is still as the run left it; then, with O(record_step),
         it writes the host's record at that step.
-      - V(journal) makes the host's journal entry from O(facts), publishes it with the run's stats as
+      - V(journal) makes the host's journal entry from O(facts) and the host's results, publishes it with the run's stats as
         C(snapshot_rollback_journal), and appends it to the role's journal file, in check mode too.
       - V(summary) sums up every host of the fleet's pattern, with O(results) the records of the hosts C(--limit) left out,
         and publishes it as C(snapshot_rollback_summary).
@@ -69,7 +69,9 @@ options:
     type: list
     elements: dict
   facts:
-    description: With V(journal), what the host's entry is made of.
+    description:
+      - With V(journal), the run's and the host's names and the snapshot asked for; the step reads the rest of the entry from the
+        host's registered results and the role's facts.
     type: dict
   marker_dir:
     description: With V(look), V(record), V(outcome) and V(final), the directory of the records on the host.

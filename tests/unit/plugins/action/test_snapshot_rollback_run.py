@@ -245,22 +245,29 @@ def test_final_fails_a_host_whose_instance_another_client_worked_on(tmp_path):
         'done', 'req-apply', 'req-start-2')
 
 
-def journal_facts(**changes):
-    return dict({'run_id': RUN, 'host': 'web-1', 'instance_id': 'lhins-00000001', 'snapshot_id': None, 'snapshot_name': 'baseline',
-                 'preflight': preflight(), 'decision': {'resume': 'full', 'reason': 'it is to be rolled back'}, 'plan': ['start it'],
-                 'batch': {'entry': {'request_id': 'req-apply'}, 'elapsed': 9.5}, 'verify_started': None, 'started': '1717236900.0',
-                 'restarted': None, 'failed': None}, **changes)
+JOURNAL_FACTS = {'run_id': RUN, 'host': 'web-1', 'instance_id': 'lhins-00000001', 'snapshot_id': None, 'snapshot_name': 'baseline'}
+
+
+def journal_vars(**changes):
+    """The host's registered results and facts the journal step reads."""
+    return play(**dict({'_snapshot_rollback_decision': {'resume': 'full', 'reason': 'it is to be rolled back', 'plan': ['start it'],
+                                                        'preflight': dict(preflight(), elapsed=0.4)},
+                        '_snapshot_rollback_outcome': {'entry': {'request_id': 'req-apply'}, 'elapsed': 9.5, 'verify_started': 1717236910.0},
+                        '_snapshot_rollback_started': '1717236900.0', '_snapshot_rollback_restarted': None, '_snapshot_rollback_failed': None,
+                        '_snapshot_rollback_retention': {'snapshots': ['lhsnap-00000009']}}, **changes))
 
 
 def test_journal_publishes_the_entry_and_appends_it_to_the_file(tmp_path):
     path = str(tmp_path / 'logs' / 'journal.json')
-    task_vars = play(snapshot_rollback_journal_path=path)
-    first = run_step({'step': 'journal', 'facts': journal_facts()}, task_vars)
-    second = run_step({'step': 'journal', 'facts': journal_facts(host='web-2')}, task_vars, check_mode=True)
+    task_vars = journal_vars(snapshot_rollback_journal_path=path)
+    first = run_step({'step': 'journal', 'facts': JOURNAL_FACTS}, task_vars)
+    second = run_step({'step': 'journal', 'facts': dict(JOURNAL_FACTS, host='web-2')}, task_vars, check_mode=True)
     with open(path, encoding='utf-8') as handle:
         written = json.load(handle)
     assert [entry['outcome'] for entry in written] == ['rolled_back', 'planned']
     assert first['changed'] is False and first['outcome'] == 'rolled_back' and first['started'] == '2024-06-01T10:15:00Z'
+    assert (first['plan'], first['snapshot_id'], first['deleted_backup_ids']) == (['start it'], 'lhsnap-00000001', ['lhsnap-00000009'])
+    assert (first['seconds']['preflight'], first['seconds']['batch'], first['seconds']['verify'] > 0) == (0.4, 9.5, True)
     assert first['ansible_stats'] == {'data': {'snapshot_rollback_journal': {'web-1': written[0]}}, 'per_host': False, 'aggregate': True}
     assert second['request_ids']['rollback'] == 'req-apply'
     assert oct(os.stat(path).st_mode & 0o777) == '0o644'
@@ -268,7 +275,7 @@ def test_journal_publishes_the_entry_and_appends_it_to_the_file(tmp_path):
 
 def test_journal_of_a_failure_tells_its_step(tmp_path):
     failed = {'task': 'Run the command health checks on the host', 'result': {'msg': 'rc 1'}}
-    result = run_step({'step': 'journal', 'facts': journal_facts(failed=failed)}, play())
+    result = run_step({'step': 'journal', 'facts': JOURNAL_FACTS}, journal_vars(_snapshot_rollback_failed=failed))
     assert result['outcome'] == 'failed' and result['error']['step'] == 'Run the command health checks on the host'
 
 

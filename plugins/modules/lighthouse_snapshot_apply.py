@@ -912,7 +912,7 @@ def rollback_looks(client, rollbacks):
     The instances are read in one call; the snapshots in one more, only those whose instance shows an outcome, which keeps a
     batch of rollbacks inside DescribeSnapshots' tighter rate limit.
     """
-    instances = dict((item['instance_id'], item) for item in describe_instances(client, [instance_id for instance_id, _, _ in rollbacks]))
+    instances = dict((item['instance_id'], item) for item in describe_instances(client, [rollback[0] for rollback in rollbacks]))
     shown = [snapshot_id for instance_id, snapshot_id, request_id in rollbacks if operation_status(instances[instance_id], request_id) != PENDING]
     snapshots = dict((item['snapshot_id'], item) for item in describe_snapshots(client, shown)) if shown else {}
     looks = {}

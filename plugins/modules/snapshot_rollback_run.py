@@ -170,7 +170,7 @@ elapsed:
   returned: with step=outcome, but in check mode
   type: float
 verify_started:
-  description: With V(outcome), when the host's verification began (Unix time): the batch's run had ended.
+  description: With V(outcome), when the host's verification began (Unix time), once the batch's run had ended.
   returned: with step=outcome, but in check mode
   type: float
 plan:

@@ -154,8 +154,8 @@ def test_the_pre_flight_reads_the_batch_together_each_entry_with_its_snapshot_an
                {'instance_id': 'lhins-00000004'}, {'instance_id': 'lhins-00000005', 'snapshot_id': 'lhsnap-00000006'}]
     result = run_batch(run_module, instances=entries, _ansible_check_mode=True)
     outcomes = by_id(result)
-    assert [outcomes['lhins-%08d' % number]['snapshot_id'] for number in (1, 2, 3, 5)] == ['lhsnap-00000001', 'lhsnap-00000002',
-                                                                                         'lhsnap-00000003', 'lhsnap-00000006']
+    chosen = [outcomes['lhins-%08d' % number]['snapshot_id'] for number in (1, 2, 3, 5)]
+    assert chosen == ['lhsnap-00000001', 'lhsnap-00000002', 'lhsnap-00000003', 'lhsnap-00000006']
     failed = outcomes['lhins-00000004']
     assert (failed['failed'], failed['step'], failed['error_code']) == (True, 'pre-flight', 'ResourceNotFound.SnapshotNotFound')
     assert "is named 'baseline'; its snapshots, newest first: 'other' (lhsnap-00000005)" in failed['msg']

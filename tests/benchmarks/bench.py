@@ -58,8 +58,6 @@ MODULE_PREFIX = 'tencentcloud.lighthouse.'
 # Actions that run inside ansible-playbook; every other task result is a module run (a process, on the host or the control node).
 CONTROLLER_ACTIONS = {'ansible.builtin.' + name for name in ('assert', 'debug', 'fail', 'set_fact', 'set_stats', 'include_tasks',
                                                              'validate_argument_spec')} | {MODULE_PREFIX + 'snapshot_rollback_run'}
-# The steps of the role's bookkeeping action that run one sh command on the host (no module, no Python there).
-HOST_COMMAND_STEPS = {'look', 'record', 'answer', 'restore'}
 
 
 def title(text):
@@ -198,7 +196,7 @@ def per_host_tasks(timing, hosts):
     action, per host (skipped tasks cost little and are not counted)."""
     ran = [line for line in timing if line['status'] != 'skipped']
     modules = [line for line in ran if line['action'] not in CONTROLLER_ACTIONS]
-    host_commands = [line for line in ran if line['action'] == MODULE_PREFIX + 'snapshot_rollback_run' and line.get('step') in HOST_COMMAND_STEPS]
+    host_commands = [line for line in ran if line['action'] == MODULE_PREFIX + 'snapshot_rollback_run' and line.get('on_host')]
     return '%.1f / %.1f / %.1f / %.1f' % (len(ran) / hosts, len(modules) / hosts,
                                           sum(1 for line in modules if line['action'].startswith(MODULE_PREFIX)) / hosts,
                                           len(host_commands) / hosts)
@@ -341,8 +339,8 @@ def verify(directory):
     names = {host['lighthouse_instance_id']: name for name, host in hosts_inventory['all']['hosts'].items()}
     answered, verified = {}, {}
     for line in run.timing():
-        # The role's first answer from the host after the start is the writing of its record.
-        if line['action'] == MODULE_PREFIX + 'snapshot_rollback_run' and line.get('step') == 'answer':
+        # The role's first answer from the host after the start is the writing of its record, which ends the host's outcome step.
+        if line['action'] == MODULE_PREFIX + 'snapshot_rollback_run' and line.get('step') == 'outcome':
             answered[line['host']] = line['time']
         if line['task'] == 'Record the journal entry':
             verified[line['host']] = line['time']

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The benchmark's clock inside ansible-playbook: one JSON line per task result, written to $BENCH_TIMING_FILE.
 
-Each line: host, task name, action, its argument step (the role's bookkeeping action), status (ok, changed, skipped, failed, unreachable) and the Unix time the
-controller received the result, which the benchmark sets against the emulator's journal and state history.
+Each line: host, task name, action, its argument step (the role's bookkeeping action), status (ok, changed, skipped, failed, unreachable),
+whether the step ran a command on the host, and the Unix time the controller received the result, which the benchmark sets against the
+emulator's journal and state history.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ class CallbackModule(CallbackBase):
         self._path = os.environ['BENCH_TIMING_FILE']
 
     def _record(self, result, status):
+        # Whether the role's bookkeeping ran a command on the host: it then returns what it read (probe) or wrote (record) there.
         line = {'time': time.time(), 'host': result._host.get_name(), 'task': result._task.name,
-                'action': result._task.action, 'step': result._task.args.get('step'), 'status': status}
+                'action': result._task.action, 'step': result._task.args.get('step'), 'status': status,
+                'on_host': bool(result._result.get('probe') or result._result.get('record'))}
         with open(self._path, 'a', encoding='utf-8') as handle:
             handle.write(json.dumps(line) + '\n')
 

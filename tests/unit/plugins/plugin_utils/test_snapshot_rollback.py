@@ -59,7 +59,7 @@ def fresh_snapshot(**changes):
 
 
 def make_record(run_id, instance_id, snapshot_id, step, rollback_request_id=None, time=None, instance_request_id=None):
-    """A record as the role's record.yml writes it on the guest."""
+    """A record as the role writes it on the guest (the record steps of plugins/action/snapshot_rollback_run.py)."""
     return {'run_id': run_id, 'instance_id': instance_id, 'snapshot_id': snapshot_id, 'step': step,
             'rollback_request_id': rollback_request_id, 'instance_request_id': instance_request_id, 'time': time}
 

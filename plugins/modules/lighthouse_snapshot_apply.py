@@ -820,8 +820,8 @@ def preflight_looks(client, entries, cutoffs, seen):
     on every poll.
     """
     instances = dict((item['instance_id'], item) for item in describe_instances(client, [params['instance_id'] for params in entries]))
-    seen.update(resolve_snapshots(client, [params for params in entries if params['instance_id'] not in seen
-                                           or settled(instances[params['instance_id']])], instances, cutoffs))
+    unresolved = [params for params in entries if params['instance_id'] not in seen or settled(instances[params['instance_id']])]
+    seen.update(resolve_snapshots(client, unresolved, instances, cutoffs))
     looks = {}
     for params in entries:
         instance_id = params['instance_id']
@@ -829,8 +829,7 @@ def preflight_looks(client, entries, cutoffs, seen):
             looks[instance_id] = checked_view(client, params, instances[instance_id], seen[instance_id])
         except LighthouseError as err:
             looks[instance_id] = err
-    asking = [params for params in entries if not isinstance(looks[params['instance_id']], LighthouseError)
-              and looks[params['instance_id']][0] == DONE and looks[params['instance_id']][1]['needed']]
+    asking = [params for params in entries if needs_denials(looks[params['instance_id']])]
     if asking:
         instance_denied = denied_actions(client, INSTANCE, [params['instance_id'] for params in asking])
         snapshot_denied = denied_actions(client, SNAPSHOT, [seen[params['instance_id']]['snapshot_id'] for params in asking])
@@ -842,6 +841,11 @@ def preflight_looks(client, entries, cutoffs, seen):
             except LighthouseError as err:
                 looks[params['instance_id']] = err
     return looks, instances
+
+
+def needs_denials(look):
+    """Whether a look passed every check but the denied actions (see checked_view())."""
+    return not isinstance(look, LighthouseError) and look[0] == DONE and look[1]['needed']
 
 
 def checked_view(client, params, instance, snapshot):

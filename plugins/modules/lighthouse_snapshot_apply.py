@@ -770,8 +770,12 @@ def resolve_snapshots(client, entries, instances, cutoffs):
         chosen.update((params['instance_id'], found[params['snapshot_id']]) for params in by_id)
     by_name, by_time = {}, []
     for params in entries:
-        if params['snapshot_id'] is None:
-            (by_time if cutoffs.get(params['instance_id']) is not None else by_name.setdefault(params['snapshot_name'], [])).append(params)
+        if params['snapshot_id'] is not None:
+            continue
+        if cutoffs.get(params['instance_id']) is not None:
+            by_time.append(params)
+        else:
+            by_name.setdefault(params['snapshot_name'], []).append(params)
     for name, group in by_name.items():
         named = disks_snapshots(client, group, instances, {'snapshot-name': name})
         for params in group:

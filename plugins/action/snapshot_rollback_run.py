@@ -171,9 +171,7 @@ class ActionModule(ActionBase):
         checked = rules.rollback_outcome(task_vars['_snapshot_rollback_preflight']['results'], task_vars['_snapshot_rollback_instance_id'],
                                          rules.BATCH_STEPS['pre-flight'])
         if not checked['ok']:
-            error = checked['error']
-            return {'failed': True, 'msg': error['message'], 'snapshot_rollback_step': error['step'], 'error_code': error['error_code'],
-                    'request_id': error['request_id']}
+            return failed_at(checked['error'])
         entry = checked['entry']
         probe = self._probe(args, task_vars) if entry['instance'].get('instance_state') == 'RUNNING' else {}
         # What the later steps read of the pre-flight: the rest would only crowd the output.
@@ -202,11 +200,12 @@ class ActionModule(ActionBase):
             ) % (host, stderr or 'rc %d' % rc, args['marker_dir'])}
         return {'changed': False, 'reachable': True, 'stdout': stdout}
 
-    def _write_record(self, args, task_vars, step, instance_request_id=None):
-        """Write the host's record at ``step``; returns the text written. Raises AnsibleConnectionFailure, and RecordNotWritten."""
+    def _write_record(self, args, task_vars, step, rollback_request_id, instance_request_id=None):
+        """Write the host's record at ``step``, vouching for ``rollback_request_id`` and, after the start, ``instance_request_id``;
+        returns the text written. Raises AnsibleConnectionFailure, and RecordNotWritten."""
         text = rules.record_text({'run_id': task_vars['_snapshot_rollback_run_id'], 'instance_id': task_vars['_snapshot_rollback_instance_id'],
                                   'snapshot_id': task_vars['_snapshot_rollback_decision']['preflight']['snapshot']['snapshot_id']},
-                                 step, args.get('rollback_request_id'), instance_request_id, iso_time(time.time()))
+                                 step, rollback_request_id, instance_request_id, iso_time(time.time()))
         rc, _stdout, stderr = self._on_host(WRITE_SCRIPT, args['marker_dir'], args['marker_path'], text)
         if rc != 0:
             raise RecordNotWritten('the record %s could not be written: %s' % (args['marker_path'], stderr or 'rc %d' % rc))
@@ -215,11 +214,11 @@ class ActionModule(ActionBase):
     def _record(self, args, task_vars):
         """Write the host's record at step ``record_step``."""
         try:
-            return {'changed': True, 'record': self._write_record(args, task_vars, args['record_step'])}
+            return {'changed': True, 'record': self._write_record(args, task_vars, args['record_step'], args.get('rollback_request_id'))}
         except RecordNotWritten as error:
             return {'failed': True, 'msg': str(error)}
 
-    def _answer(self, args, task_vars, step, instance_request_id):
+    def _answer(self, args, task_vars, step, rollback_request_id, instance_request_id):
         """Wait until the host answers over its connection, up to ``timeout`` seconds, then write its record at ``step``: written,
         the record proves the host answered. ``elapsed``: the seconds it took."""
         began = time.monotonic()
@@ -227,7 +226,7 @@ class ActionModule(ActionBase):
             # Reconnect: a connection kept open from before the stop leads nowhere now.
             self._connection.reset()
             try:
-                text = self._write_record(args, task_vars, step, instance_request_id)
+                text = self._write_record(args, task_vars, step, rollback_request_id, instance_request_id)
             except RecordNotWritten as error:
                 return {'failed': True, 'msg': str(error), 'elapsed': round(time.monotonic() - began, 3)}
             except AnsibleConnectionFailure as error:
@@ -288,15 +287,11 @@ class ActionModule(ActionBase):
         # RUNNING already, what the pre-flight saw.
         result = dict(outcome, changed=False, instance_request_id=(outcome['entry'] or {}).get('start_request_id') or preflight_request)
         if not outcome['ok']:
-            error = outcome['error']
-            result.update(failed=True, msg=error['message'], snapshot_rollback_step=error['step'], error_code=error['error_code'],
-                          request_id=error['request_id'])
-            return result
+            return dict(result, **failed_at(outcome['error']))
         if task_vars.get('ansible_check_mode'):
             return result
         result['verify_started'] = time.time()
-        answered = self._answer(dict(args, rollback_request_id=rollback_request(result, task_vars)), task_vars, args['record_step'],
-                                result['instance_request_id'])
+        answered = self._answer(args, task_vars, args['record_step'], rollback_request(result, task_vars), result['instance_request_id'])
         if answered.get('failed'):
             answered['snapshot_rollback_step'] = ANSWER_STEP
         return dict(result, **answered)
@@ -304,16 +299,16 @@ class ActionModule(ActionBase):
     def _final(self, args, task_vars):
         """Whether the batch's last read (the registered ``_snapshot_rollback_final_read``) shows this host's instance as the run left
         it; another client's work on it fails it. Then, with ``record_step``, writes the host's record at that step."""
+        batch = task_vars['_snapshot_rollback_outcome']
         outcome = rules.batch_outcome(task_vars['_snapshot_rollback_final_read']['results'], task_vars['_snapshot_rollback_instance_id'],
-                                      task_vars['_snapshot_rollback_outcome']['instance_request_id'])
+                                      batch['instance_request_id'])
         result = dict(outcome, changed=False)
         if not outcome['ok']:
             result.update(failed=True, msg=outcome['message'], snapshot_rollback_step=FINAL_STEP)
         elif args.get('record_step'):
             try:
-                result.update(changed=True, record=self._write_record(
-                    dict(args, rollback_request_id=rollback_request(task_vars['_snapshot_rollback_outcome'], task_vars)), task_vars,
-                    args['record_step'], task_vars['_snapshot_rollback_outcome']['instance_request_id']))
+                result.update(changed=True, record=self._write_record(args, task_vars, args['record_step'], rollback_request(batch, task_vars),
+                                                                      batch['instance_request_id']))
             except RecordNotWritten as error:
                 result.update(failed=True, msg=str(error), snapshot_rollback_step=DONE_RECORD_STEP)
         return result
@@ -356,6 +351,12 @@ class ActionModule(ActionBase):
         # Nested: the summary's own "failed" (the hosts that failed) must not read as this task's failure.
         return {'changed': False, 'summary': summary, 'msg': summary['table'], 'fail_message': fail or None, '_ansible_verbose_always': True,
                 'ansible_stats': {'data': {'snapshot_rollback_summary': summary}, 'per_host': False, 'aggregate': False}}
+
+
+def failed_at(error):
+    """A step's failed result for an ``error`` of rules.rollback_outcome(): the role's step, the message, the code, the request id."""
+    return {'failed': True, 'msg': error['message'], 'snapshot_rollback_step': error['step'], 'error_code': error['error_code'],
+            'request_id': error['request_id']}
 
 
 def rollback_request(outcome, task_vars):

@@ -154,9 +154,19 @@ def get_snapshot(client, snapshot_id):
     return describe(client, SNAPSHOT, [snapshot_id])[0]
 
 
+def snapshots_of_disks(client, disk_ids, filters=None):
+    """The snapshots taken of each of some disks (e.g. instances' ``system_disk.disk_id``), matching ``filters`` (a dict) too,
+    by disk id: five disks per call, the most values a DescribeSnapshots filter takes."""
+    found = dict((disk_id, []) for disk_id in disk_ids)
+    for chunk in chunks(list(found), SNAPSHOT.max_filter_values):
+        for item in describe(client, SNAPSHOT, filters=dict({'disk-id': chunk}, **(filters or {}))):
+            found.setdefault(item.get('disk_id'), []).append(item)
+    return found
+
+
 def snapshots_of_disk(client, disk_id):
-    """All snapshots taken of one disk (e.g. an instance's ``system_disk.disk_id``)."""
-    return describe(client, SNAPSHOT, filters={'disk-id': disk_id})
+    """All snapshots taken of one disk."""
+    return snapshots_of_disks(client, [disk_id])[disk_id]
 
 
 def newest_first(snapshots):
@@ -164,11 +174,15 @@ def newest_first(snapshots):
     return sorted(snapshots, key=lambda item: (item.get('created_time') or '', item['snapshot_id']), reverse=True)
 
 
+def named(snapshots, name):
+    """Those of `snapshots` named exactly `name`, newest first."""
+    # Compared here as well as in the API's name filter: the API does not document whether its filter matches exactly.
+    return newest_first(item for item in snapshots if item.get('snapshot_name') == name)
+
+
 def snapshots_named(client, disk_id, name):
     """The snapshots of one disk (e.g. an instance's system disk) named exactly `name`, newest first."""
-    # Compared here as well: the API does not document whether its name filter matches exactly.
-    found = describe(client, SNAPSHOT, filters={'disk-id': disk_id, 'snapshot-name': name})
-    return newest_first(item for item in found if item.get('snapshot_name') == name)
+    return named(snapshots_of_disks(client, [disk_id], {'snapshot-name': name})[disk_id], name)
 
 
 # A relative cut-off: a minus sign, a whole number and a unit (seconds, minutes, hours, days, weeks).

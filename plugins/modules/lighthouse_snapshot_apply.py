@@ -599,7 +599,6 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     check_ids,
     check_snapshot_name,
     choose_before,
-    chunks,
     create_snapshot,
     creation_failed,
     cutoff_of,
@@ -611,6 +610,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     get_instance,
     get_snapshot,
     is_rollback,
+    named,
     newest_first,
     operation_status,
     operation_summary,
@@ -620,6 +620,7 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     settled,
     snapshots_named,
     snapshots_of_disk,
+    snapshots_of_disks,
     state_of,
     unavailable,
     wait_snapshot_created,
@@ -777,13 +778,13 @@ def resolve_snapshots(client, entries, instances, cutoffs):
         else:
             by_name.setdefault(params['snapshot_name'], []).append(params)
     for name, group in by_name.items():
-        named = disks_snapshots(client, group, instances, {'snapshot-name': name})
+        found = snapshots_of_disks(client, [disk_of(instances[params['instance_id']]) for params in group], {'snapshot-name': name})
         for params in group:
             instance = instances[params['instance_id']]
-            matches = newest_first(item for item in named[disk_of(instance)] if item.get('snapshot_name') == name)
+            matches = named(found[disk_of(instance)], name)
             chosen[params['instance_id']] = matches[0] if len(matches) == 1 else name_error(
                 name, instance, matches, [] if matches else newest_first(snapshots_of_disk(client, disk_of(instance))))
-    of_disks = disks_snapshots(client, by_time, instances) if by_time else {}
+    of_disks = snapshots_of_disks(client, [disk_of(instances[params['instance_id']]) for params in by_time])
     for params in by_time:
         try:
             chosen[params['instance_id']] = choose_before(of_disks[disk_of(instances[params['instance_id']])], cutoffs[params['instance_id']],
@@ -791,16 +792,6 @@ def resolve_snapshots(client, entries, instances, cutoffs):
         except LighthouseError as err:
             chosen[params['instance_id']] = err
     return chosen
-
-
-def disks_snapshots(client, entries, instances, filters=None):
-    """The snapshots of the system disks of `entries`' instances (matching `filters` too), by disk id, five disks per call."""
-    disks = list(dict.fromkeys(disk_of(instances[params['instance_id']]) for params in entries))
-    found = dict((disk_id, []) for disk_id in disks)
-    for chunk in chunks(disks, SNAPSHOT.max_filter_values):
-        for item in describe_snapshots(client, filters=dict({'disk-id': chunk}, **(filters or {}))):
-            found.setdefault(item.get('disk_id'), []).append(item)
-    return found
 
 
 def current_snapshot_id(client, instance, target):

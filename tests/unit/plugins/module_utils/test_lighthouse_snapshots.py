@@ -24,7 +24,9 @@ from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._lighthous
     newest_first,
     parse_cutoff,
     retired_backups,
+    named,
     snapshots_named,
+    snapshots_of_disks,
     wait_snapshot_created,
 )
 from ansible_collections.tencentcloud.lighthouse.plugins.module_utils._waiter import Deadline, Waiter
@@ -185,6 +187,25 @@ def test_snapshots_named_matches_exactly_on_one_disk_newest_first(cloud, client)
                instance(2, snapshots=[snapshot(4, 'nightly')]))
     assert [item['snapshot_id'] for item in snapshots_named(client, 'lhdisk-00000001', 'nightly')] == ['lhsnap-00000003', 'lhsnap-00000001']
     assert cloud.calls()[0][1]['Filters'] == [{'Name': 'disk-id', 'Values': ['lhdisk-00000001']}, {'Name': 'snapshot-name', 'Values': ['nightly']}]
+
+
+def test_snapshots_of_disks_reads_five_disks_per_call_and_sorts_them_by_disk(cloud, client):
+    cloud.seed(*[instance(number, snapshots=[snapshot(number, 'nightly' if number % 2 else 'other')]) for number in range(1, 8)])
+    disks = ['lhdisk-%08d' % number for number in range(1, 8)]
+    found = snapshots_of_disks(client, disks + disks[:1], {'snapshot-name': 'nightly'})
+    assert list(found) == disks
+    assert [[item['snapshot_id'] for item in found[disk]] for disk in disks] == [
+        ['lhsnap-%08d' % number] if number % 2 else [] for number in range(1, 8)]
+    assert [[(item['Name'], item['Values']) for item in params['Filters']] for _action, params in cloud.calls()] == [
+        [('disk-id', disks[:5]), ('snapshot-name', ['nightly'])], [('disk-id', disks[5:]), ('snapshot-name', ['nightly'])]]
+    assert snapshots_of_disks(client, []) == {} and len(cloud.calls()) == 2
+
+
+def test_named_keeps_the_exact_name_newest_first():
+    found = [{'snapshot_id': 'lhsnap-00000001', 'snapshot_name': 'nightly', 'created_time': '2025-01-01T00:01:00Z'},
+             {'snapshot_id': 'lhsnap-00000002', 'snapshot_name': 'Nightly', 'created_time': '2025-01-01T00:02:00Z'},
+             {'snapshot_id': 'lhsnap-00000003', 'snapshot_name': 'nightly', 'created_time': '2025-01-01T00:03:00Z'}]
+    assert [item['snapshot_id'] for item in named(found, 'nightly')] == ['lhsnap-00000003', 'lhsnap-00000001']
 
 
 def test_snapshots_named_finds_none(web1, client):

@@ -165,9 +165,13 @@ class ActionModule(ActionBase):
         return ran['rc'], ran['stdout'], ran['stderr'].strip()
 
     def _look(self, args, task_vars):
-        """This host's pre-flight (its instance's outcome of the batch's pre-flight run), then, when the instance is RUNNING, whether
+        """This host's failure when the batch's input check failed. Else its pre-flight (its instance's outcome of the batch's pre-flight
+        run), then, when the instance is RUNNING, whether
         the host answers and can keep the record, and its record; then where the host continues (see _decide()). Returns the
         decision with ``preflight`` (the instance and the snapshot as the pre-flight saw them) and ``probe`` (what the host answered)."""
+        scope = task_vars['_snapshot_rollback_scope']
+        if scope.get('snapshot_rollback_step'):  # the batch's input check, run once, failed
+            return {'failed': True, 'msg': scope['msg'], 'snapshot_rollback_step': scope['snapshot_rollback_step']}
         checked = rules.rollback_outcome(task_vars['_snapshot_rollback_preflight']['results'], task_vars['_snapshot_rollback_instance_id'],
                                          rules.BATCH_STEPS['pre-flight'])
         if not checked['ok']:
@@ -179,7 +183,9 @@ class ActionModule(ActionBase):
                      'snapshot': dict((key, entry['snapshot'].get(key)) for key in PREFLIGHT_KEYS['snapshot']), 'elapsed': checked['elapsed']}
         if probe.get('failed'):
             return dict(probe, preflight=preflight, probe=probe)
-        return dict(self._decide(args, task_vars, entry, probe), preflight=preflight, probe=probe)
+        # The plan names the cut-off the input check resolved for this host.
+        options = dict(args['options'], created_before=scope['choices'][task_vars['inventory_hostname']].get('created_before'))
+        return dict(self._decide(options, task_vars, entry, probe), preflight=preflight, probe=probe)
 
     def _probe(self, args, task_vars):
         """Whether the host answers and can keep the record, and its record's text (``stdout``). A host that does not answer
@@ -249,19 +255,19 @@ class ActionModule(ActionBase):
         return {'changed': rc == 0, 'msg': stderr if rc else 'the record is as the run found it'}
 
     @staticmethod
-    def _decide(args, task_vars, preflight, probe):
-        """Where this host continues, from its record (``probe``) and the pre-flight's view of the cloud; refuse a host another run
-        works on.
+    def _decide(options, task_vars, preflight, probe):
+        """Where this host continues, from its record (``probe``) and the pre-flight's view of the cloud (``options``: what the plan
+        needs of the role's variables); refuse a host another run works on.
 
         The plan is shown for every host; in check mode, "changed" says whether the run would change the host.
         """
         record = rules.parse_record(probe['stdout']) if probe.get('reachable') else None
         decision = rules.decide(record, task_vars['_snapshot_rollback_run_id'], preflight['instance'], preflight['snapshot'],
                                 task_vars['snapshot_rollback_adopt_rollback'])
-        plan = rules.plan(decision, preflight['instance'], preflight['snapshot'], args['options'])
+        plan = rules.plan(decision, preflight['instance'], preflight['snapshot'], options)
         result = dict(decision, plan=plan, msg=plan, _ansible_verbose_always=True,
                       changed=bool(task_vars.get('ansible_check_mode')) and decision['resume'] != rules.RESUME_DONE)
-        not_undo = rules.undo_problem(preflight['snapshot'], preflight['instance'].get('instance_id'), args['options'].get('undo_run_id'))
+        not_undo = rules.undo_problem(preflight['snapshot'], preflight['instance'].get('instance_id'), options.get('undo_run_id'))
         if not_undo:
             result.update(failed=True, snapshot_rollback_step=UNDO_STEP, msg='%s (%s) is not touched: %s' % (
                 task_vars['inventory_hostname'], preflight['instance'].get('instance_id'), not_undo))

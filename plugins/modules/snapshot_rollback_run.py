@@ -23,14 +23,17 @@ options:
     description:
       - V(check), run once per batch, settles the fleet (the hosts of O(pattern_hosts) with their instances) and checks the
         input of the play's hosts (every host in the first batch, the batch's hosts later), that O(pattern_hosts) cover the
-        play's hosts and, with O(strict), the play's order and batches; it fails naming the first problem. It also gives the
-        batch's pre-flight runs of M(tencentcloud.lighthouse.lighthouse_snapshot_apply), one per region.
-      - V(look) reads the host's outcome of the batch's pre-flight runs (the registered C(_snapshot_rollback_preflight)) and
-        fails naming the step when its instance failed. When the instance is V(RUNNING), it checks that the host answers and
-        that O(marker_dir) can keep the record (writable, on the root filesystem), and reads the record at O(marker_path);
-        it fails when the host does not answer, unless O(connection_check) is false. Then it decides where the host
-        continues from its record and the pre-flight, and plans it; it fails when another run is working on the host. It
-        reads only, in check mode too, where it reports a change when the run would change the host.
+        play's hosts and, with O(strict), the play's order and batches; it fails naming the first problem (the role lets V(look)
+        fail each host with it). It also gives the batch's pre-flight runs of
+        M(tencentcloud.lighthouse.lighthouse_snapshot_apply), one per region.
+      - V(look) fails the host when the batch's V(check) failed; that step does not fail itself, because a task run once
+        that fails ends the play before the other hosts' rescue. It reads the host's outcome of the batch's pre-flight
+        runs (the registered C(_snapshot_rollback_preflight)) and fails naming the step when its instance failed. When
+        the instance is V(RUNNING), it checks that the host answers and that O(marker_dir) can keep the record
+        (writable, on the root filesystem), and reads the record at O(marker_path); it fails when the host does not
+        answer, unless O(connection_check) is false. Then it decides where the host continues from its record and the
+        pre-flight, and plans it; it fails when another run is working on the host. It reads only, in check mode too,
+        where it reports a change when the run would change the host.
       - V(record) writes the host's record at step O(record_step), whole or not at all.
       - V(restore) puts the host's record back as V(look) found it; it never fails.
       - V(calls), run once per batch, groups the batch's hosts that go on to the rollback by region.

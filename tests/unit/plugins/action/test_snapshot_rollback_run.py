@@ -151,7 +151,14 @@ def look_args(directory, **extra):
 
 def look_facts(state='RUNNING', **entry):
     return play(_snapshot_rollback_instance_id='lhins-00000001', _snapshot_rollback_preflight=preflight_run(state, **entry),
-                snapshot_rollback_adopt_rollback=False)
+                snapshot_rollback_adopt_rollback=False, _snapshot_rollback_scope={'choices': {'web-1': {'snapshot_name': 'baseline'}}})
+
+
+def test_look_fails_each_host_of_a_batch_whose_input_check_failed(tmp_path):
+    scope = {'msg': "Nothing was changed, because of the role's input: ...", 'snapshot_rollback_step': "Check the role's variables",
+             'failed': False, 'failed_when_result': False}
+    result = run_step(look_args(tmp_path), dict(look_facts(), _snapshot_rollback_scope=scope, _snapshot_rollback_preflight={'results': []}))
+    assert (result['failed'], result['msg'], result['snapshot_rollback_step']) == (True, scope['msg'], "Check the role's variables")
 
 
 def test_look_plans_a_stopped_host_without_asking_it_and_shows_the_plan_changed_in_check_mode_only(tmp_path):

@@ -115,8 +115,10 @@ def send_power(module, instance_ids, state, stop_type, view, request_of, request
 
 
 def wait_power(module, instance_ids, request_of, what):
-    """The instances once each one in `request_of` shows its call's operation as done; a FAILED one raises at once."""
+    """The instances once each one in `request_of` shows its call's operation as done; a FAILED one raises at once.
+
+    The calls in `request_of` were just accepted, so the first look waits one poll interval."""
     def done(instance):
         request_id = request_of.get(instance['instance_id'])
         return operation_status(instance, request_id) if request_id else DONE
-    return module.waiter.wait(what, instances_probe(module.client, instance_ids, done), module.deadline, states_of)
+    return module.waiter.wait(what, instances_probe(module.client, instance_ids, done), module.deadline, states_of, just_sent=bool(request_of))

@@ -52,9 +52,15 @@ class Waiter:
         self.growth = growth
         self._sleep = sleep
 
-    def wait(self, what, probe, deadline, describe):
-        """Return the value of the first DONE observation; `describe(value)` shows the last one in failures."""
+    def wait(self, what, probe, deadline, describe, just_sent=False):
+        """Return the value of the first DONE observation; `describe(value)` shows the last one in failures.
+
+        `just_sent`: the operation awaited was accepted a moment ago and cannot have ended yet, so the first look comes
+        after the first interval instead of at once.
+        """
         interval = self.first_interval
+        if just_sent:
+            interval = self._pause(interval, deadline.remaining())
         while True:
             status, value = probe()
             if status == DONE:
@@ -65,5 +71,9 @@ class Waiter:
             remaining = deadline.remaining()
             if remaining <= 0:
                 raise WaitTimeoutError(what, deadline.timeout, describe(value))
-            self._sleep(min(interval, remaining))
-            interval = min(interval * self.growth, self.max_interval)
+            interval = self._pause(interval, remaining)
+
+    def _pause(self, interval, remaining):
+        """Sleep `interval`, cut to the `remaining` time; return the next interval."""
+        self._sleep(min(interval, remaining))
+        return min(interval * self.growth, self.max_interval)

@@ -1006,7 +1006,7 @@ def roll_back(module):
     else:
         what = rollback_what(instance_id, snapshot['snapshot_id'], request_id)
         view = module.waiter.wait(what, rollback_probe(client, instance_id, snapshot['snapshot_id'], request_id), module.deadline,
-                                  lambda seen: describe_view(with_snapshot(client, seen, snapshot['snapshot_id'])))
+                                  lambda seen: describe_view(with_snapshot(client, seen, snapshot['snapshot_id'])), just_sent=True)
         instance, snapshot = view['instance'], view['snapshot']
         if params['keep_backups']:
             retire_backups(module, instance, snapshot['snapshot_id'])
@@ -1340,7 +1340,7 @@ def wait_rollbacks(module, outcomes):
         return '; '.join(describe_view(with_snapshot(module.client, view, outcome['snapshot_id'])) for outcome, view in zip(pending, views))
     try:
         module.waiter.wait('the rollbacks of %s' % ', '.join('instance %s (request %s)' % (outcome['instance_id'], outcome['request_id'])
-                                                             for outcome in outcomes), probe, module.deadline, described)
+                                                             for outcome in outcomes), probe, module.deadline, described, just_sent=True)
     except LighthouseError as err:
         for outcome in pending:
             fail_at('rollback', outcome, err)

@@ -43,6 +43,19 @@ def test_polls_short_first_then_longer_up_to_the_cap(clock):
     assert clock.sleeps == [0.25, 0.375, 0.5625, 0.84375, 1.0, 1.0, 1.0]
 
 
+def test_an_operation_just_sent_is_first_looked_at_after_the_first_interval(clock):
+    probe = Scripted((PENDING, STOPPING), (DONE, STOPPED))
+    assert Waiter(sleep=clock.sleep).wait('stop', probe, Deadline(60, clock), state_of, just_sent=True) is STOPPED
+    assert probe.calls == 2
+    assert clock.sleeps == [0.25, 0.375]
+
+
+def test_a_deadline_shorter_than_the_first_interval_cuts_the_first_pause(clock):
+    probe = Scripted((DONE, STOPPED))
+    assert Waiter(sleep=clock.sleep).wait('stop', probe, Deadline(0.1, clock), state_of, just_sent=True) is STOPPED
+    assert clock.sleeps == [0.1]
+
+
 def test_failed_operation_fails_at_once_with_details(clock):
     probe = Scripted((PENDING, STOPPING), (FAILED, FAILED_STOP))
     with pytest.raises(OperationFailedError) as caught:

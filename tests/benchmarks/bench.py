@@ -105,7 +105,7 @@ class Run:
         self.extra_vars = dict({'snapshot_rollback_snapshot_name': 'baseline', 'snapshot_rollback_journal_path': self.paths['journal.json']},
                                **(extra_vars or {}))
         self.forks = forks
-        self.wall = self.rc = self.cpu = None
+        self.began = self.wall = self.rc = self.cpu = None
 
     def play(self):
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), 'tencentcloud.lighthouse.rollback',
@@ -113,10 +113,10 @@ class Run:
         # Pipelining, as the README's "Performance" advises: one SSH round trip per module run instead of several.
         env = dict(os.environ, **self.emu.env(), ANSIBLE_FORKS=str(self.forks), ANSIBLE_PIPELINING='True', BENCH_TIMING_FILE=self.paths['timing.jsonl'],
                    ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'), ANSIBLE_CALLBACKS_ENABLED='bench_timing')
-        began, used = time.time(), children_cpu()
+        self.began, used = time.time(), children_cpu()
         with open(self.paths['output.log'], 'w', encoding='utf-8') as output:
             self.rc = subprocess.call(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        self.wall = time.time() - began
+        self.wall = time.time() - self.began
         self.cpu = children_cpu() - used
         return self
 
@@ -202,6 +202,34 @@ def per_host_tasks(timing, hosts):
                                           len(host_commands) / hosts)
 
 
+def overhead_parts(run, timing, journal, hosts, cloud):
+    """Table rows: where the role's overhead per host goes in a run of one host per batch. Each task result counts from the
+    result before it (the fork, templating and module start-up of its task included); the batch's module run is the one
+    during which ApplyInstanceSnapshot was sent, and the cloud's time is taken out of it."""
+    lines = sorted(timing, key=lambda line: line['time'])
+    applies = [call['time'] for call in journal if call['action'] == 'ApplyInstanceSnapshot']
+    spent, runs = collections.Counter(), collections.Counter()
+    spent['start-up'] = (lines[0]['time'] - run.began) + (run.began + run.wall - lines[-1]['time'])
+    for before, line in zip(lines, lines[1:]):
+        if line['status'] == 'skipped' or line['action'] in CONTROLLER_ACTIONS - {MODULE_PREFIX + 'snapshot_rollback_run'}:
+            part = 'other'
+        elif line['action'] == MODULE_PREFIX + 'snapshot_rollback_run':
+            part = 'steps'
+        elif any(before['time'] <= at <= line['time'] for at in applies):
+            part = 'batch'
+        else:
+            part = 'modules'
+        spent[part] += line['time'] - before['time']
+        runs[part] += 1
+    spent['batch'] -= cloud * hosts
+    labels = [('start-up', "ansible-playbook's start-up and end, shared by the hosts"),
+              ('modules', 'module runs other than the batch\'s (%.1f per host: the pre-flight, the last read)' % (runs['modules'] / hosts)),
+              ('batch', "the batch's module run beyond the cloud's %.1f s: its start-up, its calls and the detection lag" % cloud),
+              ('steps', "the role's bookkeeping steps (%.1f per host), with their sh commands on the host" % (runs['steps'] / hosts)),
+              ('other', 'the other tasks, skipped ones included (%.1f per host)' % (runs['other'] / hosts))]
+    return [[label, seconds(spent[part] / hosts)] for part, label in labels] + [['total: overhead per host', seconds(sum(spent.values()) / hosts)]]
+
+
 def single_host(directory):
     """The role and the tccli-style script roll back SINGLE_HOSTS hosts each, one at a time."""
     title('Single host: %d hosts one at a time, %.1f s of cloud time per host (stop + rollback + start), local connection'
@@ -256,6 +284,9 @@ def single_host(directory):
            for operation in ('stop', 'rollback', 'start') if lags[operation]])
     every = [lag for values in lags.values() for lag in values]
     print('\nAll operations: median %s s, max %s s (target: median <= 0.5 s)' % (seconds(statistics.median(every)), seconds(max(every))))
+
+    title("Where the role's overhead per host goes, one host at a time (each task counted from the result before it)")
+    table(['part', 'seconds per host'], overhead_parts(run, timing, journal, SINGLE_HOSTS, cloud))
 
 
 def baseline_snapshots(state):

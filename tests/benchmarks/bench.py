@@ -11,6 +11,7 @@ Prints one table per part; never fails on speed (it exits non-zero only when it 
   the playbook, then by a tccli-style script (stop, wait, apply, wait, start, wait, polling every second),
   against the same emulator in the same run;
 - detection lag: from an operation's end in the emulator to the end of the role's task that waited for it;
+- where the overhead goes: the single-host run's task results by kind, each counted from the result before it;
 - verify: real SSH hosts (the emulator's sshd backend), from the instance RUNNING to the host verified;
 - fleet: N instances on the local connection in rolling batches, with the documented rate limits.
 

@@ -88,13 +88,24 @@ def test_an_instance_another_client_stopped_meanwhile_has_no_request_of_this_tas
     assert result['instances'][0]['latest_operation_request_id'] == ELSEWHERE
 
 
-def test_nothing_to_do_sends_nothing(run_module, cloud):
+def test_the_first_look_at_a_stop_just_sent_comes_one_poll_interval_after_it(run_module, cloud, clock):
+    cloud.seed(instance(1))
+    run(run_module, 'stopped', ids(1))
+    actions = cloud.actions()
+    assert actions[:3] == ['DescribeInstances', 'StopInstances', 'DescribeInstances']
+    assert clock.sleeps[0] == 0.25
+    # Every look after the stop follows a pause: none is made at once.
+    assert actions[2:] == ['DescribeInstances'] * len(clock.sleeps)
+
+
+def test_nothing_to_do_sends_nothing(run_module, cloud, clock):
     cloud.seed(instance(1, 'STOPPED'), instance(2, 'STOPPED'))
     result = run(run_module, 'stopped', ids(1, 2, 1))
     assert result['changed'] is False
     assert (result['request_ids'], result['instance_request_ids']) == ([], {})
     assert [item['instance_id'] for item in result['instances']] == ids(1, 2)
     assert cloud.actions() == ['DescribeInstances']
+    assert clock.sleeps == []
 
 
 def test_an_empty_list_asks_nothing(run_module, cloud):

@@ -165,10 +165,10 @@ class ActionModule(ActionBase):
         return ran['rc'], ran['stdout'], ran['stderr'].strip()
 
     def _look(self, args, task_vars):
-        """This host's failure when the batch's input check failed. Else its pre-flight (its instance's outcome of the batch's pre-flight
-        run), then, when the instance is RUNNING, whether
-        the host answers and can keep the record, and its record; then where the host continues (see _decide()). Returns the
-        decision with ``preflight`` (the instance and the snapshot as the pre-flight saw them) and ``probe`` (what the host answered)."""
+        """This host's failure when the batch's input check failed. Else its pre-flight (its instance's outcome of the batch's
+        pre-flight run), then, when the instance is RUNNING, whether the host answers and can keep the record, and its record; then
+        where the host continues (see _decide()). Returns the decision with ``preflight`` (the instance and the snapshot as the
+        pre-flight saw them) and ``probe`` (what the host answered)."""
         scope = task_vars['_snapshot_rollback_scope']
         if scope.get('snapshot_rollback_step'):  # the batch's input check, run once, failed
             return {'failed': True, 'msg': scope['msg'], 'snapshot_rollback_step': scope['snapshot_rollback_step']}

@@ -212,10 +212,10 @@ def overhead_parts(run, timing, journal, hosts, cloud):
     spent, runs = collections.Counter(), collections.Counter()
     spent['start-up'] = (lines[0]['time'] - run.began) + (run.began + run.wall - lines[-1]['time'])
     for before, line in zip(lines, lines[1:]):
-        if line['status'] == 'skipped' or line['action'] in CONTROLLER_ACTIONS - {MODULE_PREFIX + 'snapshot_rollback_run'}:
-            part = 'other'
-        elif line['action'] == MODULE_PREFIX + 'snapshot_rollback_run':
+        if line['status'] != 'skipped' and line['action'] == MODULE_PREFIX + 'snapshot_rollback_run':
             part = 'steps'
+        elif line['status'] == 'skipped' or line['action'] in CONTROLLER_ACTIONS:
+            part = 'other'
         elif any(before['time'] <= at <= line['time'] for at in applies):
             part = 'batch'
         else:
